@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.vhostuser.backend;
+
+import java.util.concurrent.locks.ReentrantLock;
+import org.vhostdevice.queue.SplitQueue;
+import org.vhostdevice.sys.EventFd;
+import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.vhostuser.device.VirtQueue;
+
+/**
+ * One vring of a session: the split queue, its kick/call/err eventfds and the two lifecycle flags
+ * of the vhost-user spec ("started" once a kick fd is installed, "enabled" by SET_VRING_ENABLE).
+ *
+ * <p>{@link #lock} is held by the worker while it processes the ring and by the control thread
+ * while it changes the ring. Taking it is therefore how GET_VRING_BASE waits for a batch in
+ * progress to finish before it replies: after the reply nothing touches the ring.
+ */
+final class Vring {
+  final int index;
+  final SplitQueue queue;
+  final VirtQueue view;
+  final ReentrantLock lock = new ReentrantLock();
+  final VringWorker worker;
+
+  // Guarded by lock.
+  EventFd kick;
+  EventFd call;
+  EventFd err;
+  boolean started;
+  boolean enabled;
+  /** Set when the guest corrupted the ring itself; cleared when the frontend reprograms it. */
+  boolean broken;
+  /** True while {@link #kick} is in the worker's epoll set. */
+  private int watchedFd = -1;
+  /** True between queueStarted and queueStopped notifications to the device. */
+  boolean active;
+
+  Vring(int index, int maxSize, VringWorker worker) {
+    this.index = index;
+    this.queue = new SplitQueue(maxSize);
+    this.view = new VirtQueue(index, queue);
+    this.worker = worker;
+  }
+
+  /** Whether the worker should process this ring (caller holds the lock). */
+  boolean shouldRun() {
+    return started && enabled && !broken && kick != null;
+  }
+
+  /**
+   * Makes the worker's epoll registration match {@link #shouldRun()}. Kick eventfds are
+   * level-triggered and not drained while unwatched, so a kick that arrived while the ring was
+   * disabled fires as soon as the ring is enabled: no lost kick. Caller holds the lock.
+   */
+  void updateRegistration() throws NativeException {
+    int wanted = shouldRun() ? kick.fd() : -1;
+    if (wanted == watchedFd) {
+      return;
+    }
+    if (watchedFd >= 0) {
+      worker.unwatch(watchedFd);
+      watchedFd = -1;
+    }
+    if (wanted >= 0) {
+      worker.watch(wanted, index);
+      watchedFd = wanted;
+    }
+  }
+
+  /** Replaces the kick eventfd; the old one is unwatched before it is closed. Caller holds lock. */
+  void replaceKick(EventFd next) throws NativeException {
+    if (watchedFd >= 0) {
+      worker.unwatch(watchedFd);
+      watchedFd = -1;
+    }
+    if (kick != null) {
+      kick.close();
+    }
+    kick = next;
+  }
+
+  void replaceCall(EventFd next) {
+    if (call != null) {
+      call.close();
+    }
+    call = next;
+  }
+
+  void replaceErr(EventFd next) {
+    if (err != null) {
+      err.close();
+    }
+    err = next;
+  }
+
+  /** Drops every fd of the ring (session end). Caller holds the lock. */
+  void closeFds() {
+    try {
+      replaceKick(null);
+    } catch (NativeException e) {
+      // The epoll instance is going away with the session; nothing left to unregister from.
+    }
+    replaceCall(null);
+    replaceErr(null);
+  }
+}

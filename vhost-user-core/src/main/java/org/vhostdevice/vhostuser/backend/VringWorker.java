@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.vhostuser.backend;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vhostdevice.memory.GuestMemory;
+import org.vhostdevice.memory.GuestMemoryException;
+import org.vhostdevice.memory.GuestMemoryHandle;
+import org.vhostdevice.queue.InvalidRingException;
+import org.vhostdevice.queue.SplitQueue;
+import org.vhostdevice.sys.Epoll;
+import org.vhostdevice.sys.EventFd;
+import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.vhostuser.device.VirtioDevice;
+
+/**
+ * A platform thread blocked in epoll_wait on the kick eventfds of its vrings and on an exit
+ * eventfd. On a kick it processes the ring under the ring's lock: disable notifications, let the
+ * device drain the ring, re-enable and re-check (so a buffer made available in between is not
+ * missed), then publish the used ring and decide on one notification for the whole batch.
+ */
+final class VringWorker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(VringWorker.class);
+  private static final long EXIT_TOKEN = Long.MAX_VALUE;
+
+  private final VirtioDevice device;
+  private final GuestMemoryHandle memory;
+  private final Epoll epoll;
+  private final EventFd exit;
+  private final Vring[] vrings;
+  private final Thread thread;
+
+  VringWorker(String name, VirtioDevice device, GuestMemoryHandle memory, int numQueues)
+      throws NativeException {
+    this.device = device;
+    this.memory = memory;
+    this.vrings = new Vring[numQueues];
+    Epoll e = Epoll.create(16);
+    EventFd x = null;
+    try {
+      x = EventFd.create();
+      e.add(x.fd(), Epoll.EPOLLIN, EXIT_TOKEN);
+    } catch (NativeException | RuntimeException ex) {
+      e.close();
+      if (x != null) {
+        x.close();
+      }
+      throw ex;
+    }
+    this.epoll = e;
+    this.exit = x;
+    this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+  }
+
+  void attach(Vring vring) {
+    vrings[vring.index] = vring;
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void watch(int kickFd, int queue) throws NativeException {
+    epoll.add(kickFd, Epoll.EPOLLIN, queue);
+  }
+
+  void unwatch(int kickFd) throws NativeException {
+    epoll.remove(kickFd);
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        int n = epoll.await(-1);
+        for (int i = 0; i < n; i++) {
+          long token = epoll.token(i);
+          if (token == EXIT_TOKEN) {
+            return;
+          }
+          Vring vring = vrings[(int) token];
+          if (vring != null) {
+            onKick(vring);
+          }
+        }
+      }
+    } catch (NativeException e) {
+      LOG.error("{}: worker stopped: {}", device.name(), e.getMessage());
+    }
+  }
+
+  private void onKick(Vring vring) throws NativeException {
+    vring.lock.lock();
+    try {
+      // The event may predate a stop or fd swap done by the control thread: re-check under lock.
+      if (!vring.shouldRun()) {
+        return;
+      }
+      vring.kick.read();
+      process(vring);
+    } finally {
+      vring.lock.unlock();
+    }
+  }
+
+  /** Processes one ring until it is empty. Caller holds the ring's lock. */
+  void process(Vring vring) throws NativeException {
+    GuestMemory mem = memory.acquire();
+    SplitQueue queue = vring.queue;
+    try {
+      vring.view.beginBatch(mem);
+      while (true) {
+        queue.disableNotification(mem);
+        int before = queue.nextAvail();
+        try {
+          device.handleQueue(vring.index, vring.view);
+        } catch (InvalidRingException | GuestMemoryException e) {
+          throw e;
+        } catch (Exception e) {
+          LOG.warn("{}: queue {}: request handling failed: {}", device.name(), vring.index,
+              e.toString());
+        }
+        // Re-enable, and go round again only if buffers arrived meanwhile and the device is
+        // taking them; a device that leaves requests pending waits for the next kick instead
+        // of spinning here.
+        if (!queue.enableNotification(mem) || queue.nextAvail() == before) {
+          break;
+        }
+      }
+      if (queue.publishUsed(mem) && vring.call != null) {
+        vring.call.signal();
+      }
+    } catch (InvalidRingException | GuestMemoryException e) {
+      vring.broken = true;
+      vring.updateRegistration();
+      LOG.error("{}: queue {} stopped, the ring is unusable: {}", device.name(), vring.index,
+          e.getMessage());
+    } finally {
+      vring.view.endBatch();
+      mem.release();
+    }
+  }
+
+  /** Stops the thread and waits for it; the rings' own fds are closed by the session. */
+  @Override
+  public void close() {
+    try {
+      exit.signal();
+    } catch (NativeException e) {
+      LOG.error("{}: cannot signal worker exit: {}", device.name(), e.getMessage());
+    }
+    if (thread.isAlive() && thread != Thread.currentThread()) {
+      boolean interrupted = false;
+      while (true) {
+        try {
+          thread.join();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    epoll.close();
+    exit.close();
+  }
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.vhostuser.device;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vhostdevice.memory.GuestMemory;
+import org.vhostdevice.memory.GuestMemoryException;
+import org.vhostdevice.queue.DescriptorChain;
+import org.vhostdevice.queue.InvalidChainException;
+import org.vhostdevice.queue.InvalidRingException;
+import org.vhostdevice.queue.SplitQueue;
+
+/**
+ * A device's view of one virtqueue during a batch: pop requests, complete them. Malformed chains
+ * never reach the device: they are completed with used length 0 (so the guest gets its buffers
+ * back) and logged, and the next request is served. Ring-level corruption (an available index
+ * running ahead of the ring, rings outside guest memory) is thrown and stops the queue.
+ */
+public final class VirtQueue {
+  private static final Logger LOG = LoggerFactory.getLogger(VirtQueue.class);
+
+  private final int index;
+  private final SplitQueue queue;
+  private final DescriptorChain chain = new DescriptorChain();
+  private static final GuestMemory NO_MEMORY = GuestMemory.empty();
+
+  private GuestMemory memory = NO_MEMORY;
+  private long malformedChains;
+
+  public VirtQueue(int index, SplitQueue queue) {
+    this.index = index;
+    this.queue = queue;
+  }
+
+  /** Binds the queue to the memory snapshot of the batch that is starting. */
+  public void beginBatch(GuestMemory batchMemory) {
+    this.memory = batchMemory;
+  }
+
+  /** Ends the batch: the snapshot is about to be released, so drop our reference to it. */
+  public void endBatch() {
+    this.memory = NO_MEMORY;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  /** The guest memory of the current batch (valid until the device returns from handleQueue). */
+  public GuestMemory memory() {
+    return memory;
+  }
+
+  public int size() {
+    return queue.size();
+  }
+
+  public boolean eventIdx() {
+    return queue.eventIdx();
+  }
+
+  /**
+   * The next well-formed request, or null when the ring is empty. The returned chain object is
+   * reused by the next call: copy what you need before popping again, or use {@link
+   * #pop(DescriptorChain)} with chains of your own to hold several at once.
+   */
+  public DescriptorChain pop() throws InvalidRingException, GuestMemoryException {
+    return pop(chain) ? chain : null;
+  }
+
+  /** Pops the next well-formed request into {@code into}; false when the ring is empty. */
+  public boolean pop(DescriptorChain into) throws InvalidRingException, GuestMemoryException {
+    while (true) {
+      try {
+        return queue.pop(memory, into);
+      } catch (InvalidChainException e) {
+        returnMalformed(e);
+      }
+    }
+  }
+
+  private void returnMalformed(InvalidChainException e) throws GuestMemoryException {
+    malformedChains++;
+    // One warning per queue and then one per thousand: a hostile guest must not flood the log.
+    if (malformedChains == 1 || malformedChains % 1000 == 0) {
+      LOG.warn("queue {}: malformed descriptor chain returned unused ({} so far): {}",
+          index, malformedChains, e.getMessage());
+    }
+    if (e.head() >= 0 && e.head() < queue.size()) {
+      queue.addUsed(memory, e.head(), 0);
+    }
+  }
+
+  /** Number of malformed chains returned so far on this queue. */
+  public long malformedChains() {
+    return malformedChains;
+  }
+
+  /** Puts the last popped request back (the device cannot take it yet). */
+  public void undoPop() {
+    queue.undoPop();
+  }
+
+  /** Completes {@code chain}, reporting {@code len} bytes written to its writable buffers. */
+  public void addUsed(DescriptorChain completed, int len) throws GuestMemoryException {
+    queue.addUsed(memory, completed.head(), len);
+  }
+
+  /** Completes the request whose head descriptor is {@code head}. */
+  public void addUsed(int head, int len) throws GuestMemoryException {
+    queue.addUsed(memory, head, len);
+  }
+}

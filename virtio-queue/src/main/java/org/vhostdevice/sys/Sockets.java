@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+/** Socket facts junixsocket does not expose: is an inherited fd a listening socket, our pid. */
+public final class Sockets {
+  private static final int SOL_SOCKET = 1;
+  private static final int SO_TYPE = 3;
+  private static final int SO_ACCEPTCONN = 30;
+  private static final int SO_DOMAIN = 39;
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_STREAM = 1;
+
+  private static final MethodHandle GETSOCKOPT =
+      Native.errnoCall(
+          "getsockopt",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle GETPID =
+      Native.plainCall("getpid", FunctionDescriptor.of(JAVA_INT));
+
+  private Sockets() {}
+
+  private static int intOption(int fd, int option, String name) throws NativeException {
+    MemorySegment capture = Native.scratch().capture;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment value = arena.allocate(JAVA_INT);
+      MemorySegment length = arena.allocate(JAVA_INT);
+      length.set(JAVA_INT, 0, 4);
+      int rc;
+      try {
+        rc = (int) GETSOCKOPT.invokeExact(capture, fd, SOL_SOCKET, option, value, length);
+      } catch (Throwable t) {
+        throw Native.unexpected(t);
+      }
+      if (rc < 0) {
+        throw new NativeException("getsockopt(" + name + ")", Native.errno(capture));
+      }
+      return value.get(JAVA_INT, 0);
+    }
+  }
+
+  /** True if {@code fd} is a socket in the listening state (SO_ACCEPTCONN). */
+  public static boolean isListening(int fd) throws NativeException {
+    return intOption(fd, SO_ACCEPTCONN, "SO_ACCEPTCONN") != 0;
+  }
+
+  /** True if {@code fd} is an AF_UNIX stream socket; throws ENOTSOCK-style errors otherwise. */
+  public static boolean isUnixStream(int fd) throws NativeException {
+    return intOption(fd, SO_DOMAIN, "SO_DOMAIN") == AF_UNIX
+        && intOption(fd, SO_TYPE, "SO_TYPE") == SOCK_STREAM;
+  }
+
+  public static int getpid() {
+    try {
+      return (int) GETPID.invokeExact();
+    } catch (Throwable t) {
+      throw Native.unexpected(t);
+    }
+  }
+}

@@ -32,6 +32,8 @@ final class Vring {
   boolean broken;
   /** True while {@link #kick} is in the worker's epoll set. */
   private int watchedFd = -1;
+  /** Device failures on this ring, for rate-limited logging (worker thread only). */
+  long deviceErrors;
   /** True between queueStarted and queueStopped notifications to the device. */
   boolean active;
 

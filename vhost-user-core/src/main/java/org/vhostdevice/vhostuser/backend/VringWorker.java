@@ -116,8 +116,11 @@ final class VringWorker implements AutoCloseable {
         } catch (InvalidRingException | GuestMemoryException e) {
           throw e;
         } catch (Exception e) {
-          LOG.warn("{}: queue {}: request handling failed: {}", device.name(), vring.index,
-              e.toString());
+          // Logged once and then every thousandth time: a guest must not flood the log.
+          if (vring.deviceErrors++ % 1000 == 0) {
+            LOG.warn("{}: queue {}: request handling failed ({} so far): {}", device.name(),
+                vring.index, vring.deviceErrors, e.toString());
+          }
         }
         // Re-enable, and go round again only if buffers arrived meanwhile and the device is
         // taking them; a device that leaves requests pending waits for the next kick instead

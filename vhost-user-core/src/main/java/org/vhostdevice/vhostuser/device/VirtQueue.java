@@ -4,7 +4,6 @@ package org.vhostdevice.vhostuser.device;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vhostdevice.memory.GuestMemory;
-import org.vhostdevice.memory.GuestMemoryException;
 import org.vhostdevice.queue.DescriptorChain;
 import org.vhostdevice.queue.InvalidChainException;
 import org.vhostdevice.queue.InvalidRingException;
@@ -64,12 +63,12 @@ public final class VirtQueue {
    * reused by the next call: copy what you need before popping again, or use {@link
    * #pop(DescriptorChain)} with chains of your own to hold several at once.
    */
-  public DescriptorChain pop() throws InvalidRingException, GuestMemoryException {
+  public DescriptorChain pop() throws InvalidRingException {
     return pop(chain) ? chain : null;
   }
 
   /** Pops the next well-formed request into {@code into}; false when the ring is empty. */
-  public boolean pop(DescriptorChain into) throws InvalidRingException, GuestMemoryException {
+  public boolean pop(DescriptorChain into) throws InvalidRingException {
     while (true) {
       try {
         return queue.pop(memory, into);
@@ -79,7 +78,7 @@ public final class VirtQueue {
     }
   }
 
-  private void returnMalformed(InvalidChainException e) throws GuestMemoryException {
+  private void returnMalformed(InvalidChainException e) throws InvalidRingException {
     malformedChains++;
     // One warning per queue and then one per thousand: a hostile guest must not flood the log.
     if (malformedChains == 1 || malformedChains % 1000 == 0) {
@@ -102,12 +101,12 @@ public final class VirtQueue {
   }
 
   /** Completes {@code chain}, reporting {@code len} bytes written to its writable buffers. */
-  public void addUsed(DescriptorChain completed, int len) throws GuestMemoryException {
+  public void addUsed(DescriptorChain completed, int len) throws InvalidRingException {
     queue.addUsed(memory, completed.head(), len);
   }
 
   /** Completes the request whose head descriptor is {@code head}. */
-  public void addUsed(int head, int len) throws GuestMemoryException {
+  public void addUsed(int head, int len) throws InvalidRingException {
     queue.addUsed(memory, head, len);
   }
 }

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.vhostuser.transport;
+
+import java.io.EOFException;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import org.newsclub.net.unix.AFUNIXSocket;
+import org.newsclub.net.unix.FileDescriptorCast;
+import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.sys.OwnedFd;
+import org.vhostdevice.sys.Sockets;
+import org.vhostdevice.vhostuser.protocol.Header;
+import org.vhostdevice.vhostuser.protocol.Message;
+import org.vhostdevice.vhostuser.protocol.Payloads;
+import org.vhostdevice.vhostuser.protocol.ProtocolException;
+
+/**
+ * One vhost-user socket: framed messages with their fds, in both directions (core.md §1.1-1.4).
+ * Receiving reads header first (see {@link MessageReader}); sending writes header and payload in
+ * one call so the fds ride on the first byte.
+ *
+ * <p>Threads: one thread receives; any number send, serialized by a lock. {@link #shutdown()} may
+ * be called from any thread to end a blocked {@link #receive()}. {@link #close()} waits for a
+ * receive or send in progress (the shutdown ends it at once), because junixsocket keeps using an
+ * fd's number after closing a socket cast from it: a late read or write would otherwise reach
+ * whatever reused the number.
+ */
+public final class Connection implements AutoCloseable {
+  /** Rust's receive buffer holds 32 fds; more than any request legitimately carries. */
+  static final int MAX_FDS = 32;
+  /** CMSG_SPACE(32 * sizeof(int)) on 64-bit Linux: a 16-byte cmsghdr plus the fd array. */
+  static final int ANCILLARY_BUFFER_SIZE = 16 + MAX_FDS * Integer.BYTES;
+
+  private final AFUNIXSocket socket;
+  /** The fd under {@link #socket} when we own it: junixsocket never closes a cast fd. */
+  private final OwnedFd ownedFd;
+  private final MessageReader reader;
+  private final OutputStream out;
+  private final ReentrantLock receiveLock = new ReentrantLock();
+  private final ReentrantLock sendLock = new ReentrantLock();
+  private final Object lifecycle = new Object();
+  private volatile boolean closed;
+
+  private Connection(AFUNIXSocket socket, OwnedFd ownedFd) throws IOException {
+    this.socket = socket;
+    this.ownedFd = ownedFd;
+    // junixsocket's default is 0 bytes, with which every received fd is silently dropped.
+    socket.setAncillaryReceiveBufferSize(ANCILLARY_BUFFER_SIZE);
+    if (socket.getAncillaryReceiveBufferSize() < ANCILLARY_BUFFER_SIZE) {
+      throw new IOException("junixsocket gave an ancillary buffer of "
+          + socket.getAncillaryReceiveBufferSize() + " bytes, need " + ANCILLARY_BUFFER_SIZE);
+    }
+    this.reader = new MessageReader(socket);
+    this.out = socket.getOutputStream();
+  }
+
+  /** Takes over a connected socket; closes it if it cannot be set up. */
+  public static Connection of(AFUNIXSocket socket) throws IOException {
+    try {
+      return new Connection(socket, null);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  /**
+   * Connects to a listening socket at {@code path}, retrying for about a second while the path
+   * does not exist yet or nobody listens on it (a backend that is still starting).
+   */
+  public static Connection connect(Path path) throws IOException {
+    return of(Connector.connect(path));
+  }
+
+  /**
+   * Takes over a connected Unix stream socket given as an fd, such as the backend channel of
+   * SET_BACKEND_REQ_FD. On success the connection owns {@code fd} and closes it; on failure the
+   * caller still does.
+   *
+   * @throws ProtocolException if {@code fd} is not a Unix stream socket
+   */
+  public static Connection adopt(OwnedFd fd) throws IOException {
+    try {
+      if (!Sockets.isUnixStream(fd.fd())) {
+        throw new ProtocolException(fd + " is not a Unix stream socket");
+      }
+    } catch (NativeException e) {
+      throw new ProtocolException(fd + " is not a socket: " + e.getMessage(), e);
+    }
+    // A socket cast from an fd never closes that fd itself; the connection closes it.
+    return new Connection(FileDescriptorCast.unsafeUsing(fd.fd()).as(AFUNIXSocket.class), fd);
+  }
+
+  /** Two connected ends of a socketpair, for tests and in-process frontends. */
+  public static Connection[] pair() throws IOException {
+    OwnedFd[] fds = SocketPair.open();
+    Connection a;
+    try {
+      a = adopt(fds[0]);
+    } catch (IOException | RuntimeException e) {
+      fds[0].close();
+      fds[1].close();
+      throw e;
+    }
+    try {
+      return new Connection[] {a, adopt(fds[1])};
+    } catch (IOException | RuntimeException e) {
+      a.close();
+      fds[1].close();
+      throw e;
+    }
+  }
+
+  /**
+   * The next message, or null if the peer hung up cleanly between messages.
+   *
+   * @throws ProtocolException if the header is malformed (its fds are closed)
+   * @throws EOFException if the peer hung up in the middle of a message
+   */
+  public Message receive() throws IOException {
+    receiveLock.lock();
+    try {
+      requireOpen();
+      return reader.read();
+    } finally {
+      receiveLock.unlock();
+    }
+  }
+
+  /**
+   * Receives a reply on the frontend side: flags must be exactly REPLY | version 1 and the code
+   * must echo the request, as QEMU insists.
+   */
+  public Message receiveReply(int expectedCode) throws IOException {
+    Message m = receive();
+    if (m == null) {
+      throw new EOFException("peer hung up while a reply to request " + expectedCode + " was due");
+    }
+    if (m.flags() != Header.REPLY_FLAGS || m.code() != expectedCode) {
+      m.close();
+      throw new ProtocolException(String.format(
+          "expected a reply to request %d with flags 0x%x, got request %d with flags 0x%x",
+          expectedCode, Header.REPLY_FLAGS, m.code(), m.flags()));
+    }
+    return m;
+  }
+
+  /**
+   * Sends one message. Nothing is validated, so test frontends can send malformed ones. The fds
+   * stay open and owned by the caller: the kernel passes duplicates.
+   */
+  public void send(int code, int flags, byte[] payload, int... fds) throws IOException {
+    byte[] header = Header.encode(code, flags, payload.length);
+    byte[] wire = new byte[header.length + payload.length];
+    System.arraycopy(header, 0, wire, 0, header.length);
+    System.arraycopy(payload, 0, wire, header.length, payload.length);
+    sendRaw(wire, fds);
+  }
+
+  /** Sends a reply: the request's code with flags exactly 0x5 (never bits copied from it). */
+  public void sendReply(int code, byte[] payload, int... fds) throws IOException {
+    send(code, Header.REPLY_FLAGS, payload, fds);
+  }
+
+  /** Sends a REPLY_ACK reply: 0 for success, non-zero for failure. */
+  public void sendAck(int code, long value) throws IOException {
+    sendReply(code, Payloads.encodeU64(value));
+  }
+
+  /**
+   * Writes {@code wire} as is, in one write, with {@code fds} attached to its first byte. For
+   * test frontends that need bytes no well-formed message has (a lying size field, say).
+   */
+  public void sendRaw(byte[] wire, int... fds) throws IOException {
+    FileDescriptor[] descriptors = new FileDescriptor[fds.length];
+    for (int i = 0; i < fds.length; i++) {
+      descriptors[i] = FileDescriptorCast.unsafeUsing(fds[i]).getFileDescriptor();
+    }
+    sendLock.lock();
+    try {
+      requireOpen();
+      socket.setOutboundFileDescriptors(descriptors);
+      out.write(wire);
+    } finally {
+      // junixsocket drops them once sent; if the write failed first, they must not ride on the
+      // next message.
+      socket.setOutboundFileDescriptors((FileDescriptor[]) null);
+      sendLock.unlock();
+    }
+  }
+
+  /**
+   * Shuts the socket down in both directions: a thread blocked in {@link #receive()} sees the end
+   * of the stream, and the peer sees a hang-up. Closing alone would not wake a blocked recvmsg.
+   */
+  public void shutdown() {
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      // Through the channel: java.net.Socket refuses to shut down an accepted junixsocket socket.
+      try {
+        socket.getChannel().shutdownInput();
+      } catch (IOException e) {
+        // already shut down, or the peer is gone: either way reads now end
+      }
+      try {
+        socket.getChannel().shutdownOutput();
+      } catch (IOException e) {
+        // idem for writes
+      }
+    }
+  }
+
+  /** Shuts down, waits for a receive and a send in progress to end, then frees the socket. */
+  @Override
+  public void close() {
+    shutdown();
+    receiveLock.lock();
+    sendLock.lock();
+    try {
+      synchronized (lifecycle) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        closeQuietly(socket);
+        if (ownedFd != null) {
+          ownedFd.close();
+        }
+      }
+    } finally {
+      sendLock.unlock();
+      receiveLock.unlock();
+    }
+  }
+
+  private void requireOpen() throws SocketException {
+    if (closed) {
+      throw new SocketException(this + " is closed");
+    }
+  }
+
+  private static void closeQuietly(AFUNIXSocket socket) {
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // the descriptor is released either way; nothing useful to report
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "vhost-user connection " + socket;
+  }
+}

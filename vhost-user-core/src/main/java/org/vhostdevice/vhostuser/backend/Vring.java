@@ -71,14 +71,19 @@ final class Vring {
 
   /** Replaces the kick eventfd; the old one is unwatched before it is closed. Caller holds lock. */
   void replaceKick(EventFd next) throws NativeException {
-    if (watchedFd >= 0) {
-      worker.unwatch(watchedFd);
-      watchedFd = -1;
-    }
-    if (kick != null) {
-      kick.close();
-    }
+    EventFd old = kick;
     kick = next;
+    try {
+      if (watchedFd >= 0) {
+        int fd = watchedFd;
+        watchedFd = -1;
+        worker.unwatch(fd);
+      }
+    } finally {
+      if (old != null) {
+        old.close();
+      }
+    }
   }
 
   void replaceCall(EventFd next) {
@@ -95,14 +100,14 @@ final class Vring {
     err = next;
   }
 
-  /** Drops every fd of the ring (session end). Caller holds the lock. */
+  /** Drops every fd of the ring (GET_VRING_BASE, session end). Caller holds the lock. */
   void closeFds() {
+    replaceCall(null);
+    replaceErr(null);
     try {
       replaceKick(null);
     } catch (NativeException e) {
-      // The epoll instance is going away with the session; nothing left to unregister from.
+      // Unwatching failed, yet the kick fd is closed and the epoll set forgets it with that.
     }
-    replaceCall(null);
-    replaceErr(null);
   }
 }

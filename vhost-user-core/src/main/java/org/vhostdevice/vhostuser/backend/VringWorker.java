@@ -29,6 +29,7 @@ final class VringWorker implements AutoCloseable {
   private final EventFd exit;
   private final Vring[] vrings;
   private final Thread thread;
+  private boolean closed;
 
   VringWorker(String name, VirtioDevice device, GuestMemoryHandle memory, int numQueues)
       throws NativeException {
@@ -60,12 +61,17 @@ final class VringWorker implements AutoCloseable {
     thread.start();
   }
 
-  void watch(int kickFd, int queue) throws NativeException {
-    epoll.add(kickFd, Epoll.EPOLLIN, queue);
+  synchronized void watch(int kickFd, int queue) throws NativeException {
+    if (!closed) {
+      epoll.add(kickFd, Epoll.EPOLLIN, queue);
+    }
   }
 
-  void unwatch(int kickFd) throws NativeException {
-    epoll.remove(kickFd);
+  /** Stops watching {@code kickFd}; a no-op once the worker is closed (its epoll is gone). */
+  synchronized void unwatch(int kickFd) throws NativeException {
+    if (!closed) {
+      epoll.remove(kickFd);
+    }
   }
 
   private void run() {
@@ -132,7 +138,9 @@ final class VringWorker implements AutoCloseable {
       if (queue.publishUsed(mem) && vring.call != null) {
         vring.call.signal();
       }
-    } catch (InvalidRingException | GuestMemoryException e) {
+    } catch (InvalidRingException | GuestMemoryException | RuntimeException e) {
+      // RuntimeException: nothing the guest can do should reach here, but if it does the ring
+      // stops and the worker lives on for the other rings.
       vring.broken = true;
       vring.updateRegistration();
       LOG.error("{}: queue {} stopped, the ring is unusable: {}", device.name(), vring.index,
@@ -165,7 +173,10 @@ final class VringWorker implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    epoll.close();
+    synchronized (this) {
+      closed = true;
+      epoll.close();
+    }
     exit.close();
   }
 }

@@ -11,7 +11,9 @@ import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 import org.newsclub.net.unix.FileDescriptorCast;
 import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.sys.OwnedFd;
 import org.vhostdevice.sys.Sockets;
+import org.vhostdevice.vhostuser.transport.Connection;
 
 /**
  * One place frontends come from: a socket path we bind, an inherited listening socket, or an
@@ -24,10 +26,10 @@ final class SocketEndpoint implements AutoCloseable {
   private final String description;
   private final AFUNIXServerSocket server;
   private final Path ownedPath;
-  private AFUNIXSocket connected;
+  private OwnedFd connected;
 
   private SocketEndpoint(
-      String description, AFUNIXServerSocket server, Path ownedPath, AFUNIXSocket connected) {
+      String description, AFUNIXServerSocket server, Path ownedPath, OwnedFd connected) {
     this.description = description;
     this.server = server;
     this.ownedPath = ownedPath;
@@ -78,26 +80,32 @@ final class SocketEndpoint implements AutoCloseable {
             "fd " + fd, FileDescriptorCast.unsafeUsing(fd).as(AFUNIXServerSocket.class), null,
             null);
       }
-      return new SocketEndpoint(
-          "fd " + fd, null, null, FileDescriptorCast.unsafeUsing(fd).as(AFUNIXSocket.class));
+      return new SocketEndpoint("fd " + fd, null, null, new OwnedFd(fd));
     } catch (NativeException e) {
       throw new IOException("fd " + fd + " is not a usable socket: " + e.getMessage(), e);
     }
   }
 
   /** The next frontend, or null when this endpoint has none left (closed, or served once). */
-  AFUNIXSocket accept() throws IOException {
+  Connection accept() throws IOException {
     if (server == null) {
-      AFUNIXSocket once = connected;
+      OwnedFd once = connected;
       connected = null;
-      return once;
+      return once == null ? null : Connection.adopt(once);
     }
+    AFUNIXSocket socket;
     try {
-      return server.accept();
+      socket = server.accept();
     } catch (SocketException e) {
       if (server.isClosed()) {
         return null;
       }
+      throw e;
+    }
+    try {
+      return Connection.of(socket);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
       throw e;
     }
   }
@@ -115,6 +123,7 @@ final class SocketEndpoint implements AutoCloseable {
       }
       if (connected != null) {
         connected.close();
+        connected = null;
       }
     } catch (IOException e) {
       // closing a socket we are abandoning: nothing to report

@@ -2,7 +2,6 @@
 package org.vhostdevice.vhostuser.runtime;
 
 import java.io.IOException;
-import org.newsclub.net.unix.AFUNIXSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vhostdevice.vhostuser.backend.BackendSession;
@@ -36,9 +35,9 @@ final class SocketServer implements Runnable {
   public void run() {
     LOG.info("{}: listening on {}", name, endpoint);
     while (!stopping) {
-      AFUNIXSocket socket;
+      Connection connection;
       try {
-        socket = endpoint.accept();
+        connection = endpoint.accept();
       } catch (IOException e) {
         if (stopping) {
           break;
@@ -48,19 +47,17 @@ final class SocketServer implements Runnable {
         sleepQuietly();
         continue;
       }
-      if (socket == null) {
+      if (connection == null) {
         break;
       }
-      serve(socket);
+      serve(connection);
     }
   }
 
-  private void serve(AFUNIXSocket socket) {
+  private void serve(Connection connection) {
     LOG.info("{}: frontend connected on {}", name, endpoint);
-    Connection connection = null;
+    current = connection;
     try {
-      connection = Connection.of(socket);
-      current = connection;
       BackendSession session = new BackendSession(factory.create(instance), connection);
       session.serve();
     } catch (IOException | RuntimeException e) {
@@ -69,15 +66,7 @@ final class SocketServer implements Runnable {
       }
     } finally {
       current = null;
-      if (connection != null) {
-        connection.close();
-      } else {
-        try {
-          socket.close();
-        } catch (IOException e) {
-          // already failing; the socket is gone either way
-        }
-      }
+      connection.close();
     }
   }
 

@@ -239,6 +239,21 @@ public final class DriverQueue {
     return (short) U16_ATOMIC.getAcquire(used, UsedRing.availEventOffset(size)) & 0xFFFF;
   }
 
+  /**
+   * Asks for a notification at the next used element (the guest's virtqueue_enable_cb): with
+   * EVENT_IDX used_event = the next index we will read, without it the NO_INTERRUPT flag is
+   * cleared. Returns true if used elements are already waiting (no notification will come).
+   */
+  public boolean enableCallbacks() {
+    if (eventIdx) {
+      setUsedEvent(lastUsed);
+    } else {
+      setAvailFlags(0);
+    }
+    VarHandle.fullFence();
+    return usedIdx() != lastUsed;
+  }
+
   /** The next used element, or null; its descriptors go back to the free list. */
   public UsedElement pollUsed() {
     if (usedIdx() == lastUsed) {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TemplateProcessTest {
   @TempDir Path dir;
 
-  private static Process start(Path output, String... args) throws IOException {
+  private static List<String> javaCommand(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -27,7 +27,14 @@ class TemplateProcessTest {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(TemplateMain.class.getName());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    return cmd;
+  }
+
+  private static Process start(Path output, String... args) throws IOException {
+    return new ProcessBuilder(javaCommand(args))
+        .redirectErrorStream(true)
+        .redirectOutput(output.toFile())
+        .start();
   }
 
   private static int finish(Process p) throws InterruptedException {
@@ -67,6 +74,31 @@ class TemplateProcessTest {
   @Test
   void unknownOptionIsAUsageErrorWithStatusTwo() throws Exception {
     assertEquals(2, finish(start(dir.resolve("out.txt"), "--no-such-option")));
+  }
+
+  @Test
+  void systemdSocketActivationHandsTheListeningSocketOver() throws Exception {
+    Path activate = Path.of("/usr/bin/systemd-socket-activate");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(activate),
+        "systemd-socket-activate is not installed (Debian package systemd)");
+    Path sock = dir.resolve("activated.sock");
+    List<String> cmd = new ArrayList<>(List.of(activate.toString(), "-l", sock.toString()));
+    cmd.addAll(javaCommand()); // no socket option: the daemon must take LISTEN_FDS
+    Path out = dir.resolve("out.txt");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!Files.exists(sock) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      try (org.vhostdevice.vhostuser.frontend.Frontend f =
+          org.vhostdevice.vhostuser.frontend.Frontend.connect(sock)) {
+        assertEquals(new TemplateDevice().features(), f.getFeatures(), Files.readString(out));
+      }
+    } finally {
+      p.destroy();
+      p.waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -252,6 +252,28 @@ class BackendLifecycleTest {
   }
 
   @Test
+  void memoryRegionsCanBeAddedAndRemovedWhileTheRingRuns() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    try (org.vhostdevice.sys.OwnedFd extra = org.vhostdevice.sys.Memfd.create("hotplug", 0x10000)) {
+      var region = new org.vhostdevice.vhostuser.protocol.MemoryRegionDescriptor(
+          0x1000_0000L, 0x10000, 0x7000_0000_0000L, 0);
+      byte[] single = new org.vhostdevice.vhostuser.protocol.SingleMemoryRegion(region).encode();
+      assertEquals(0, f.acked(FrontendRequest.ADD_MEM_REG, single, extra.fd()));
+      assertEquals(2, f.session.memory.peek().regionCount());
+      publishOne(d, 0);
+      kick.signal();
+      assertNotNull(awaitUsed(d));
+      assertEquals(0, f.acked(FrontendRequest.REM_MEM_REG, single));
+      assertEquals(1, f.session.memory.peek().regionCount());
+      publishOne(d, 16);
+      kick.signal();
+      assertNotNull(awaitUsed(d));
+      assertEquals(1, f.acked(FrontendRequest.REM_MEM_REG, single), "removing it twice fails");
+    }
+  }
+
+  @Test
   void setVringCallBeforeAnyMemoryTableIsAccepted() throws Exception {
     f.getU64(FrontendRequest.GET_FEATURES);
     long protocol = f.getU64(FrontendRequest.GET_PROTOCOL_FEATURES);

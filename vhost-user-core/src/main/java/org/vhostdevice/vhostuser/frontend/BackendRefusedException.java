@@ -3,7 +3,7 @@ package org.vhostdevice.vhostuser.frontend;
 
 import java.io.IOException;
 
-/** The backend answered a request with a non-zero REPLY_ACK value. */
+/** The backend answered a request with a non-zero REPLY_ACK value: it did not apply it. */
 public final class BackendRefusedException extends IOException {
   private static final long serialVersionUID = 1L;
   private final long value;
@@ -13,6 +13,7 @@ public final class BackendRefusedException extends IOException {
     this.value = value;
   }
 
+  /** The ack value the backend sent (Rust and our backend send 1). */
   public long value() {
     return value;
   }

@@ -16,13 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vhostdevice.memory.GuestMemory;
 import org.vhostdevice.memory.GuestRegion;
-import org.vhostdevice.queue.DescriptorChain;
 import org.vhostdevice.queue.driver.DriverQueue;
 import org.vhostdevice.sys.EventFd;
 import org.vhostdevice.sys.Memfd;
 import org.vhostdevice.sys.Mman;
 import org.vhostdevice.sys.OwnedFd;
-import org.vhostdevice.vhostuser.device.VirtQueue;
 import org.vhostdevice.vhostuser.device.VirtioDevice;
 import org.vhostdevice.vhostuser.protocol.FrontendRequest;
 import org.vhostdevice.vhostuser.protocol.Header;
@@ -33,6 +31,7 @@ import org.vhostdevice.vhostuser.protocol.Payloads;
 import org.vhostdevice.vhostuser.protocol.VringAddress;
 import org.vhostdevice.vhostuser.protocol.VringFdRef;
 import org.vhostdevice.vhostuser.protocol.VringState;
+import org.vhostdevice.vhostuser.testing.NullDevice;
 import org.vhostdevice.vhostuser.transport.Connection;
 
 /**
@@ -45,47 +44,11 @@ class DaemonReconnectTest {
 
   @TempDir Path dir;
 
-  /** A device that completes every request with length 0. */
-  static final class NullDevice implements VirtioDevice {
-    @Override
-    public String name() {
-      return "null";
-    }
-
-    @Override
-    public int deviceType() {
-      return 0;
-    }
-
-    @Override
-    public long features() {
-      return COMMON_FEATURES;
-    }
-
-    @Override
-    public int numQueues() {
-      return 2;
-    }
-
-    @Override
-    public int maxQueueSize(int queue) {
-      return 256;
-    }
-
-    @Override
-    public void handleQueue(int queue, VirtQueue vq) throws Exception {
-      DescriptorChain c;
-      while ((c = vq.pop()) != null) {
-        vq.addUsed(c, 0);
-      }
-    }
-  }
-
   private Daemon startDaemon(Path sock) throws Exception {
     SocketOptions o = new SocketOptions();
     o.socketPath = sock;
     o.logLevel = "error";
-    Daemon d = new Daemon(new DaemonSpec("null", "test"), o, i -> new NullDevice(), Map.of());
+    Daemon d = new Daemon(new DaemonSpec("null", "test"), o, i -> new NullDevice(2, 256), Map.of());
     Logging.configure("error", 0);
     d.start();
     return d;

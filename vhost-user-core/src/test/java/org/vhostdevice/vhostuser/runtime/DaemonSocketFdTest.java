@@ -13,6 +13,7 @@ import org.vhostdevice.vhostuser.protocol.FrontendRequest;
 import org.vhostdevice.vhostuser.protocol.Header;
 import org.vhostdevice.vhostuser.protocol.Message;
 import org.vhostdevice.vhostuser.protocol.Payloads;
+import org.vhostdevice.vhostuser.testing.NullDevice;
 import org.vhostdevice.vhostuser.transport.Connection;
 import org.vhostdevice.vhostuser.transport.SocketPair;
 
@@ -25,7 +26,7 @@ class DaemonSocketFdTest {
     SocketOptions o = new SocketOptions();
     o.socketFd = backendFd;
     Daemon daemon =
-        new Daemon(new DaemonSpec("null", "test"), o, i -> new DaemonReconnectTest.NullDevice(),
+        new Daemon(new DaemonSpec("null", "test"), o, i -> new NullDevice(1, 256),
             Map.of());
     daemon.start();
     try (Connection front = Connection.adopt(pair[0])) {

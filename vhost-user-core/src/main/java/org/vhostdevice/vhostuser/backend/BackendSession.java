@@ -268,6 +268,7 @@ public final class BackendSession implements AutoCloseable {
         }
         v.started = false;
         v.closeFds();
+        v.closeTimer();
       } catch (RuntimeException e) {
         LOG.warn("{}: queue {} did not stop cleanly: {}", device.name(), v.index, e.toString());
       } finally {

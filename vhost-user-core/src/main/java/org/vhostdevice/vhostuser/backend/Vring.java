@@ -5,6 +5,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.vhostdevice.queue.SplitQueue;
 import org.vhostdevice.sys.EventFd;
 import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.sys.TimerFd;
 import org.vhostdevice.vhostuser.device.VirtQueue;
 
 /**
@@ -26,6 +27,8 @@ final class Vring {
   EventFd kick;
   EventFd call;
   EventFd err;
+  /** Created on a device's first retry request; fires into the worker's epoll. */
+  TimerFd retryTimer;
   boolean started;
   boolean enabled;
   /** Set when the guest corrupted the ring itself; cleared when the frontend reprograms it. */
@@ -98,6 +101,29 @@ final class Vring {
       err.close();
     }
     err = next;
+  }
+
+  /** Arms the retry timer, creating it and adding it to the worker on first use. Lock held. */
+  void armRetry(long nanos) throws NativeException {
+    if (retryTimer == null) {
+      TimerFd t = TimerFd.create();
+      try {
+        worker.watchTimer(t.fd(), index);
+      } catch (NativeException | RuntimeException e) {
+        t.close();
+        throw e;
+      }
+      retryTimer = t;
+    }
+    retryTimer.arm(nanos);
+  }
+
+  /** Closes the retry timer (session end, after the worker stopped). */
+  void closeTimer() {
+    if (retryTimer != null) {
+      retryTimer.close();
+      retryTimer = null;
+    }
   }
 
   /** Drops every fd of the ring (GET_VRING_BASE, session end). Caller holds the lock. */

@@ -22,6 +22,8 @@ import org.vhostdevice.vhostuser.device.VirtioDevice;
 final class VringWorker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VringWorker.class);
   private static final long EXIT_TOKEN = Long.MAX_VALUE;
+  /** Tokens of retry timers: this bit plus the queue index (kicks are the bare index). */
+  private static final long TIMER_TOKEN = 1L << 32;
 
   private final VirtioDevice device;
   private final GuestMemoryHandle memory;
@@ -67,6 +69,12 @@ final class VringWorker implements AutoCloseable {
     }
   }
 
+  synchronized void watchTimer(int timerFd, int queue) throws NativeException {
+    if (!closed) {
+      epoll.add(timerFd, Epoll.EPOLLIN, TIMER_TOKEN | queue);
+    }
+  }
+
   /** Stops watching {@code kickFd}; a no-op once the worker is closed (its epoll is gone). */
   synchronized void unwatch(int kickFd) throws NativeException {
     if (!closed) {
@@ -85,7 +93,7 @@ final class VringWorker implements AutoCloseable {
           }
           Vring vring = vrings[(int) token];
           if (vring != null) {
-            onKick(vring);
+            onKick(vring, (token & TIMER_TOKEN) != 0);
           }
         }
       }
@@ -94,14 +102,19 @@ final class VringWorker implements AutoCloseable {
     }
   }
 
-  private void onKick(Vring vring) throws NativeException {
+  private void onKick(Vring vring, boolean timer) throws NativeException {
     vring.lock.lock();
     try {
+      if (timer) {
+        vring.retryTimer.read();
+      }
       // The event may predate a stop or fd swap done by the control thread: re-check under lock.
       if (!vring.shouldRun()) {
         return;
       }
-      vring.kick.read();
+      if (!timer) {
+        vring.kick.read();
+      }
       process(vring);
     } finally {
       vring.lock.unlock();
@@ -137,6 +150,10 @@ final class VringWorker implements AutoCloseable {
       }
       if (queue.publishUsed(mem) && vring.call != null) {
         vring.call.signal();
+      }
+      long retry = vring.view.takeRetry();
+      if (retry >= 0) {
+        vring.armRetry(retry);
       }
     } catch (InvalidRingException | GuestMemoryException | RuntimeException e) {
       // RuntimeException: nothing the guest can do should reach here, but if it does the ring

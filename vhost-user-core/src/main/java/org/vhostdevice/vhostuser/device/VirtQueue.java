@@ -25,6 +25,8 @@ public final class VirtQueue {
 
   private GuestMemory memory = NO_MEMORY;
   private long malformedChains;
+  /** A device's request to look at this queue again later, in ns; -1 for none. */
+  private long retryNanos = -1;
 
   public VirtQueue(int index, SplitQueue queue) {
     this.index = index;
@@ -93,6 +95,23 @@ public final class VirtQueue {
   /** Number of malformed chains returned so far on this queue. */
   public long malformedChains() {
     return malformedChains;
+  }
+
+  /**
+   * Asks the core to call {@code handleQueue} again after {@code nanos} even without a kick (a
+   * rate limit waiting for its next window). The worker does not sleep meanwhile: it keeps
+   * serving stop, reset and exit requests. The earliest request of a batch wins.
+   */
+  public void retryAfter(long nanos) {
+    long n = Math.max(0, nanos);
+    retryNanos = retryNanos < 0 ? n : Math.min(retryNanos, n);
+  }
+
+  /** The pending retry request in ns (-1 if none), cleared by reading it. For the core. */
+  public long takeRetry() {
+    long n = retryNanos;
+    retryNanos = -1;
+    return n;
   }
 
   /** Puts the last popped request back (the device cannot take it yet). */

@@ -113,6 +113,35 @@ class BackendLifecycleTest {
   }
 
   @Test
+  void aDeviceCanAskToBeCalledAgainWithoutAKick() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    Thread.sleep(100); // let the start-up self-kick pass
+    device.deferNanos = TimeUnit.MILLISECONDS.toNanos(100);
+    publishOne(d, 0);
+    long t0 = System.nanoTime();
+    kick.signal();
+    assertNotNull(awaitUsed(d));
+    long waited = System.nanoTime() - t0;
+    assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(90), "served before the retry time");
+    assertEquals(1, device.handled.get());
+  }
+
+  @Test
+  void aPendingRetryDoesNotDelayGetVringBase() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    Thread.sleep(100);
+    device.deferNanos = TimeUnit.SECONDS.toNanos(30);
+    publishOne(d, 0);
+    kick.signal();
+    Thread.sleep(100);
+    long t0 = System.nanoTime();
+    assertEquals(0, readBase(), "the deferred request is still in the ring for the next backend");
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+  }
+
+  @Test
   void withoutProtocolFeaturesRingsAreEnabledBySetFeatures() throws Exception {
     f.negotiate(VirtioFeatures.VERSION_1);
     DriverQueue d = DriverQueue.layout(f.memory, 64, RING0);

@@ -22,6 +22,8 @@ class TestDevice implements VirtioDevice {
   final AtomicInteger stopped = new AtomicInteger();
   final byte[] config = {1, 2, 3, 4, 5, 6, 7, 8};
   volatile Semaphore gate;
+  /** When set, the next handleQueue takes nothing and asks to be called again this much later. */
+  volatile long deferNanos = -1;
   volatile CountDownLatch inside = new CountDownLatch(1);
 
   @Override
@@ -80,6 +82,12 @@ class TestDevice implements VirtioDevice {
   @Override
   public void handleQueue(int queue, VirtQueue vq) throws Exception {
     calls.incrementAndGet();
+    long defer = deferNanos;
+    if (defer >= 0) {
+      deferNanos = -1;
+      vq.retryAfter(defer);
+      return;
+    }
     DescriptorChain chain;
     while ((chain = vq.pop()) != null) {
       Semaphore g = gate;

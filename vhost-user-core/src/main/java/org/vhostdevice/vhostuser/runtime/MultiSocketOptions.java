@@ -17,7 +17,7 @@ public class MultiSocketOptions extends SocketOptions {
   int socketCount = 1;
 
   @Override
-  int socketCount() {
+  public int socketCount() {
     return socketCount;
   }
 

@@ -42,7 +42,7 @@ public class SocketOptions {
   String logLevel;
 
   /** How many sockets the daemon serves ({@code -c}); 1 unless the device supports more. */
-  int socketCount() {
+  public int socketCount() {
     return 1;
   }
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+#
+# Builds (once per machine and kernel version) the Linux guest the end-to-end tests boot:
+# Debian's kernel package, fetched with apt-get download and unpacked with dpkg-deb -x (never
+# installed on the host), and a busybox-static initramfs with the virtio modules the devices
+# need and an /init that loads them and then runs /test.sh from a second cpio appended per test.
+#
+# Usage: build-guest.sh [CACHE_DIR]      prints the directory holding vmlinuz and initrd.cpio.gz
+# Needs: apt-get, dpkg-deb, depmod (kmod), cpio, gzip, busybox (busybox-static).
+set -euo pipefail
+
+cache_root=${1:-${VHD_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-device-java/guest}}
+# Guest drivers the device tests use; their dependencies are resolved from modules.dep.
+modules=(virtio_pci virtio-rng)
+
+step() { printf '[guest] %s\n' "$*" >&2; }
+
+for tool in apt-get apt-cache dpkg-deb depmod cpio gzip; do
+  command -v "$tool" >/dev/null || { echo "build-guest: $tool is missing (apt-get install kmod cpio)" >&2; exit 1; }
+done
+busybox=$(command -v busybox || true)
+if [ -z "$busybox" ] || ! file -L "$busybox" 2>/dev/null | grep -q 'statically linked'; then
+  busybox=/bin/busybox
+fi
+[ -x "$busybox" ] || { echo "build-guest: busybox-static is missing (apt-get install busybox-static)" >&2; exit 1; }
+
+kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
+if [ -z "$kernel_pkg" ]; then
+  echo "build-guest: cannot resolve linux-image-amd64 (run apt-get update first)" >&2
+  exit 1
+fi
+out="$cache_root/$kernel_pkg"
+if [ -f "$out/initrd.cpio.gz" ] && [ -f "$out/vmlinuz" ]; then
+  printf '%s\n' "$out"
+  exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+step "downloading $kernel_pkg"
+(cd "$work" && apt-get download -q "$kernel_pkg" >/dev/null 2>&1) || {
+  echo "build-guest: apt-get download $kernel_pkg failed" >&2; exit 1; }
+step "unpacking it (dpkg-deb -x, nothing is installed)"
+dpkg-deb -x "$work"/*.deb "$work/root"
+version=$(ls "$work/root/lib/modules")
+depmod -b "$work/root" "$version"
+dep="$work/root/lib/modules/$version/modules.dep"
+
+# Resolve each module's dependencies depth-first so that they load first.
+declare -A seen=()
+order=()
+resolve() {
+  local path=$1
+  [ -n "${seen[$path]:-}" ] && return
+  seen[$path]=1
+  local deps
+  deps=$(grep -m1 "^$path:" "$dep" | cut -d: -f2)
+  for d in $deps; do resolve "$d"; done
+  order+=("$path")
+}
+for m in "${modules[@]}"; do
+  path=$(grep -m1 -E "/$m\.ko(\.[a-z]+)?:" "$dep" | cut -d: -f1)
+  [ -n "$path" ] || { echo "build-guest: module $m not in $kernel_pkg" >&2; exit 1; }
+  resolve "$path"
+done
+
+step "building the initramfs (busybox, ${#order[@]} modules)"
+rd="$work/initrd"
+mkdir -p "$rd"/{bin,dev,proc,sys,tmp,lib/modules}
+cp "$busybox" "$rd/bin/busybox"
+: > "$rd/lib/modules/order"
+for path in "${order[@]}"; do
+  name=$(basename "$path")
+  cp "$work/root/lib/modules/$version/$path" "$rd/lib/modules/$name"
+  echo "$name" >> "$rd/lib/modules/order"
+done
+cat > "$rd/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+while read -r m; do insmod "/lib/modules/$m" 2>/dev/null; done < /lib/modules/order
+echo "VHD-BOOTED"
+if [ -x /test.sh ]; then
+  if /test.sh; then echo "VHD-RESULT: PASS"; else echo "VHD-RESULT: FAIL ($?)"; fi
+else
+  echo "VHD-RESULT: FAIL (no /test.sh)"
+fi
+poweroff -f
+INIT
+chmod +x "$rd/init"
+mkdir -p "$out.tmp"
+(cd "$rd" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp/initrd.cpio.gz"
+cp "$work/root/boot/vmlinuz-$version" "$out.tmp/vmlinuz"
+echo "$version" > "$out.tmp/version"
+rm -rf "$out" && mv "$out.tmp" "$out"
+step "guest ready in $out"
+printf '%s\n' "$out"

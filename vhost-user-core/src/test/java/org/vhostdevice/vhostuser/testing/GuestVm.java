@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
+package org.vhostdevice.vhostuser.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Boots the real Linux guest of the end-to-end tests under QEMU: Debian's kernel and a busybox
+ * initramfs built once per machine by {@code tools/guest/build-guest.sh}, plus a per-test cpio
+ * holding {@code /test.sh}. Guest RAM is a shared memfd, so vhost-user backends can reach it.
+ * The guest prints {@code VHD-RESULT: PASS} or {@code FAIL} on the serial console and powers off.
+ */
+public final class GuestVm {
+  private static final String QEMU = "qemu-system-x86_64";
+  private static Path guestDir;
+
+  /** What a boot printed on its serial console, and how QEMU ended. */
+  public record Result(int exitCode, String console, boolean timedOut) {
+    public boolean passed() {
+      return !timedOut && console.contains("VHD-RESULT: PASS");
+    }
+  }
+
+  private GuestVm() {}
+
+  /** The project root: where tools/guest lives (set by the build, else found upwards). */
+  public static Path projectRoot() {
+    String set = System.getProperty("vhd.project.root");
+    if (set != null) {
+      return Path.of(set);
+    }
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("tools/guest/build-guest.sh"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("cannot find tools/guest/build-guest.sh above the working directory");
+    }
+    return p;
+  }
+
+  /** Why guests cannot be booted here (and how to fix it), or null if they can. */
+  public static String unavailableReason() {
+    for (String tool : new String[] {QEMU, "cpio", "depmod", "apt-get", "dpkg-deb"}) {
+      if (!onPath(tool)) {
+        return tool + " is not installed: apt-get install qemu-system-x86 busybox-static cpio kmod"
+            + " (.ci/run does this)";
+      }
+    }
+    if (!Files.isExecutable(Path.of("/bin/busybox"))) {
+      return "busybox is not installed: apt-get install busybox-static";
+    }
+    return null;
+  }
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Builds (or finds in the cache) the guest kernel and base initramfs. */
+  public static synchronized Path guest() throws IOException, InterruptedException {
+    if (guestDir == null) {
+      Process p = new ProcessBuilder(projectRoot().resolve("tools/guest/build-guest.sh").toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT)
+          .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (p.waitFor() != 0 || out.isEmpty()) {
+        throw new IOException("tools/guest/build-guest.sh failed (exit " + p.exitValue() + ")");
+      }
+      guestDir = Path.of(out.lines().reduce((a, b) -> b).orElseThrow());
+    }
+    return guestDir;
+  }
+
+  /** The initramfs for one test: the cached base plus a cpio holding {@code script} as /test.sh. */
+  static Path initrd(String script, Path work) throws IOException, InterruptedException {
+    Path extra = Files.createDirectories(work.resolve("extra"));
+    Path test = extra.resolve("test.sh");
+    Files.writeString(test, "#!/bin/sh\nset -e\n" + script + "\n");
+    Files.setPosixFilePermissions(test, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path cpio = work.resolve("test.cpio");
+    Process p = new ProcessBuilder("cpio", "-o", "-H", "newc", "--quiet")
+        .directory(extra.toFile())
+        .redirectOutput(cpio.toFile())
+        .start();
+    try (OutputStream names = p.getOutputStream()) {
+      names.write("test.sh\n".getBytes(StandardCharsets.UTF_8));
+    }
+    if (p.waitFor() != 0) {
+      throw new IOException("cpio failed");
+    }
+    // The kernel unpacks concatenated archives in order: the base, then our test script.
+    Path initrd = work.resolve("initrd.img");
+    Files.write(initrd, Files.readAllBytes(guest().resolve("initrd.cpio.gz")));
+    Files.write(initrd, Files.readAllBytes(cpio), java.nio.file.StandardOpenOption.APPEND);
+    return initrd;
+  }
+
+  /** The QEMU command line for a guest with {@code devices} (e.g. -chardev/-device pairs). */
+  public static List<String> command(Path initrd, List<String> devices) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(
+        QEMU, "-M", "q35", "-accel", "tcg", "-m", "256", "-smp", "1",
+        "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
+        "-kernel", guest().resolve("vmlinuz").toString(),
+        "-initrd", initrd.toString(),
+        // default_quality=0: no kernel thread draining the hwrng in the background.
+        "-append", "console=ttyS0 quiet panic=-1 rng_core.default_quality=0",
+        // Without shared memfd RAM a vhost-user backend cannot see guest memory.
+        "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
+        "-numa", "node,memdev=mem"));
+    cmd.addAll(devices);
+    return cmd;
+  }
+
+  /** Starts a guest running {@code script}; its console goes to {@code work/console.txt}. */
+  public static Process start(String script, List<String> devices, Path work)
+      throws IOException, InterruptedException {
+    Path initrd = initrd(script, work);
+    return new ProcessBuilder(command(initrd, devices))
+        .redirectErrorStream(true)
+        .redirectOutput(work.resolve("console.txt").toFile())
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
+        .start();
+  }
+
+  /** Boots a guest running {@code script} and waits for it to power off (or kills it). */
+  public static Result boot(String script, List<String> devices, Duration timeout, Path work)
+      throws IOException, InterruptedException {
+    Process qemu = start(script, devices, work);
+    boolean done = qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!done) {
+      qemu.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String console = Files.readString(work.resolve("console.txt"), StandardCharsets.ISO_8859_1);
+    return new Result(done ? qemu.exitValue() : -1, console, !done);
+  }
+}

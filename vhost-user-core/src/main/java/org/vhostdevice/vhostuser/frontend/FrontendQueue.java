@@ -7,21 +7,46 @@ import org.vhostdevice.sys.Epoll;
 import org.vhostdevice.sys.EventFd;
 import org.vhostdevice.sys.NativeException;
 
-/** One virtqueue driven from the frontend side: rings in guest RAM plus kick and call eventfds. */
+/**
+ * One virtqueue driven from the frontend side, end to end: a {@link DriverQueue} laid out in
+ * {@link GuestRam}, the kick eventfd the backend waits on and the call eventfd it signals.
+ * {@link Frontend#start} hands both to the backend. One thread drives a queue.
+ */
 public final class FrontendQueue implements AutoCloseable {
   private final int index;
   private final DriverQueue driver;
   private final EventFd kick;
   private final EventFd call;
   private final Epoll callWait;
+  /** Where the backend resumes at the next start: 0 for a new ring, then GET_VRING_BASE's. */
+  private int base;
 
+  /** Queue {@code index} of {@code size} entries, its rings allocated from {@code ram}. */
   public FrontendQueue(int index, GuestRam ram, int size) throws NativeException {
     this.index = index;
-    this.driver = DriverQueue.layout(ram.memory(), size, ram.alloc(DriverQueue.footprint(size), 4096));
-    this.kick = EventFd.create();
-    this.call = EventFd.create();
-    this.callWait = Epoll.create(1);
-    callWait.add(call.fd(), Epoll.EPOLLIN, index);
+    // 4 KiB alignment: where QEMU's legacy layout puts rings, and it keeps rings apart in tests.
+    this.driver = DriverQueue.layout(ram.memory(), size,
+        ram.alloc(DriverQueue.footprint(size), 4096));
+    EventFd k = EventFd.create();
+    EventFd c = null;
+    Epoll e = null;
+    try {
+      c = EventFd.create();
+      e = Epoll.create(1);
+      e.add(c.fd(), Epoll.EPOLLIN, index);
+    } catch (NativeException | RuntimeException ex) {
+      k.close();
+      if (c != null) {
+        c.close();
+      }
+      if (e != null) {
+        e.close();
+      }
+      throw ex;
+    }
+    this.kick = k;
+    this.call = c;
+    this.callWait = e;
   }
 
   public int index() {
@@ -40,7 +65,25 @@ public final class FrontendQueue implements AutoCloseable {
     return call;
   }
 
-  /** Kicks the backend if the ring says it wants one (EVENT_IDX or NO_NOTIFY); true if kicked. */
+  /** The available index the backend resumes from at the next {@link Frontend#start}. */
+  public int base() {
+    return base;
+  }
+
+  /** Sets the resume point; {@link Frontend#stop} does this with GET_VRING_BASE's answer. */
+  public void setBase(int base) {
+    this.base = base;
+  }
+
+  /** What {@link Frontend#qemuStart} needs to set this queue up. */
+  public VirtqueueSetup setup() {
+    return VirtqueueSetup.of(index, driver, base, kick, call);
+  }
+
+  /**
+   * Kicks the backend if the ring asks for it, as a guest driver does (EVENT_IDX window or the
+   * NO_NOTIFY flag); returns whether it did. {@code kickFd().signal()} kicks unconditionally.
+   */
   public boolean kick() throws NativeException {
     if (driver.kickNeeded()) {
       kick.signal();
@@ -49,16 +92,29 @@ public final class FrontendQueue implements AutoCloseable {
     return false;
   }
 
-  /** Waits up to {@code millis} for a call; drains it. */
-  public boolean awaitCall(long millis) throws NativeException {
-    boolean got = callWait.await((int) Math.min(millis, Integer.MAX_VALUE)) > 0;
-    call.read();
-    return got;
+  /** Waits up to {@code timeoutMillis} for a call and drains it; false on timeout. */
+  public boolean awaitCall(long timeoutMillis) throws NativeException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (true) {
+      long left = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+      // A signal interrupting epoll_wait also returns 0: only the deadline means timeout.
+      if (callWait.await((int) Math.min(left, Integer.MAX_VALUE)) > 0) {
+        call.read();
+        return true;
+      }
+      if (left == 0) {
+        return false;
+      }
+    }
   }
 
-  /** The next used element, waiting for calls in between; null after {@code millis}. */
-  public UsedElement awaitUsed(long millis) throws NativeException {
-    long deadline = System.nanoTime() + millis * 1_000_000;
+  /**
+   * The next used element, waiting for calls in between polls; null after {@code timeoutMillis}.
+   * Notifications are re-enabled before each wait, and the ring re-checked, so a completion that
+   * lands in between is not slept through.
+   */
+  public UsedElement awaitUsed(long timeoutMillis) throws NativeException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     while (true) {
       UsedElement e = driver.pollUsed();
       if (e != null) {

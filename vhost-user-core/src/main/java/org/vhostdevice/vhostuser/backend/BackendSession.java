@@ -101,7 +101,14 @@ public final class BackendSession implements AutoCloseable {
   public void serve() throws IOException {
     try {
       while (true) {
-        Message m = connection.receive();
+        Message m;
+        try {
+          m = connection.receive();
+        } catch (java.io.EOFException e) {
+          // A frontend that dies mid-message is a disconnect, not a protocol error.
+          LOG.info("{}: frontend disconnected mid-message ({})", device.name(), e.getMessage());
+          return;
+        }
         if (m == null) {
           LOG.info("{}: frontend disconnected", device.name());
           return;
@@ -116,25 +123,29 @@ public final class BackendSession implements AutoCloseable {
   }
 
   private void dispatch(Message m) throws IOException {
-    boolean ackDue = m.needsReply() && replyAckActive();
+    // A failure is acked under the rules in force when the request came; a success under the
+    // rules after it, so SET_PROTOCOL_FEATURES that turns REPLY_ACK on is itself acked (as in
+    // rust-vmm).
+    boolean failureAckDue = m.needsReply() && replyAckActive();
     String name = "request " + m.code();
+    boolean explicitReply = false;
     try {
       FrontendRequest request = RequestValidator.validate(m);
       name = request.name();
-      ackDue &= !request.hasExplicitReply();
+      explicitReply = request.hasExplicitReply();
       LOG.debug("{}: {}", device.name(), name);
       handle(request, m);
-      if (ackDue) {
+      if (!explicitReply && m.needsReply() && replyAckActive()) {
         connection.sendAck(m.code(), 0);
       }
     } catch (RequestRefusedException e) {
       LOG.warn("{}: {} refused: {}", device.name(), name, e.getMessage());
-      if (ackDue) {
+      if (failureAckDue && !explicitReply) {
         connection.sendAck(m.code(), 1);
       }
     } catch (ProtocolException | NativeException | RuntimeException e) {
       LOG.error("{}: {} failed, closing the connection: {}", device.name(), name, e.getMessage());
-      if (ackDue) {
+      if (failureAckDue && !explicitReply) {
         connection.sendAck(m.code(), 1);
       }
       throw e instanceof ProtocolException p ? p : new ProtocolException(name + ": " + e, e);
@@ -153,10 +164,10 @@ public final class BackendSession implements AutoCloseable {
         owned = true;
       }
       case RESET_OWNER -> {
-        // Deprecated; like the Rust daemon, forget the negotiated words and keep the rings.
+        // Deprecated. Forget the owner and the acked virtio features; the protocol-level
+        // agreement (acks, gates) stays, as in rust-vmm's protocol layer, and so do the rings.
         owned = false;
         ackedFeatures = 0;
-        ackedProtocolFeatures = 0;
       }
       case GET_PROTOCOL_FEATURES ->
           connection.sendReply(m.code(), Payloads.encodeU64(offeredProtocolFeatures));

@@ -355,6 +355,29 @@ class BackendLifecycleTest {
   }
 
   @Test
+  void setProtocolFeaturesThatTurnsReplyAckOnIsItselfAcked() throws Exception {
+    f.getU64(FrontendRequest.GET_FEATURES);
+    long protocol = f.getU64(FrontendRequest.GET_PROTOCOL_FEATURES);
+    assertEquals(0, f.acked(FrontendRequest.SET_PROTOCOL_FEATURES, Payloads.encodeU64(protocol)));
+  }
+
+  @Test
+  void resetOwnerKeepsTheProtocolAgreement() throws Exception {
+    f.negotiate(FEATURES);
+    assertEquals(0, f.acked(FrontendRequest.RESET_OWNER, new byte[0]));
+    assertEquals(0, f.acked(FrontendRequest.SET_OWNER, new byte[0]), "owner can be set again");
+    assertEquals(2, f.getU64(FrontendRequest.GET_QUEUE_NUM), "MQ is still agreed");
+  }
+
+  @Test
+  void peerHangUpMidMessageIsADisconnectNotAnError() throws Exception {
+    f.front.sendRaw(new byte[] {1, 0, 0, 0, 1, 0});
+    f.front.close();
+    f.thread.join(10_000);
+    assertEquals("clean end", f.ended.get().getMessage());
+  }
+
+  @Test
   void peerHangUpMidMessageEndsTheSessionAndFreesTheWorkers() throws Exception {
     f.negotiate(FEATURES);
     f.startQueue(0, 64, RING0, kick, call);

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 public final class GuestVm {
   private static final String QEMU = "qemu-system-x86_64";
   private static Path guestDir;
+  private static String accel;
 
   /** What a boot printed on its serial console, and how QEMU ended. */
   public record Result(int exitCode, String console, boolean timedOut) {
@@ -85,6 +86,40 @@ public final class GuestVm {
     return guestDir;
   }
 
+  /**
+   * KVM when it really runs this guest, else TCG. On some machines /dev/kvm exists but cannot
+   * run a guest, so one probe boot decides (override: VHD_GUEST_ACCEL=kvm|tcg).
+   */
+  public static synchronized String accel() throws IOException, InterruptedException {
+    if (accel != null) {
+      return accel;
+    }
+    String forced = System.getenv("VHD_GUEST_ACCEL");
+    if (forced != null && !forced.isBlank()) {
+      return accel = forced;
+    }
+    accel = "tcg";
+    Path kvm = Path.of("/dev/kvm");
+    if (Files.isReadable(kvm) && Files.isWritable(kvm)) {
+      Path work = Files.createTempDirectory("vhd-kvm-probe");
+      Path initrd = initrd("true", work);
+      List<String> cmd = new ArrayList<>(command(initrd, List.of()));
+      cmd.set(cmd.indexOf("tcg"), "kvm");
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(work.resolve("console.txt").toFile()).start();
+      boolean done = p.waitFor(60, TimeUnit.SECONDS);
+      if (!done) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      if (done && Files.readString(work.resolve("console.txt"), StandardCharsets.ISO_8859_1)
+          .contains("VHD-RESULT: PASS")) {
+        accel = "kvm";
+      }
+    }
+    System.err.println("[guest] accelerator: " + accel);
+    return accel;
+  }
+
   /** The uncompressed kernel when there is one (PVH boot, seconds faster under TCG). */
   public static Path kernel() throws IOException, InterruptedException {
     Path vmlinux = guest().resolve("vmlinux");
@@ -118,7 +153,7 @@ public final class GuestVm {
   /** The QEMU command line for a guest with {@code devices} (e.g. -chardev/-device pairs). */
   public static List<String> command(Path initrd, List<String> devices) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of(
-        QEMU, "-M", "q35", "-accel", "tcg", "-m", "256", "-smp", "1",
+        QEMU, "-M", "q35", "-accel", accel(), "-m", "256", "-smp", "1",
         "-nographic", "-no-reboot", "-nodefaults", "-serial", "stdio",
         "-kernel", kernel().toString(),
         "-initrd", initrd.toString(),

@@ -22,6 +22,10 @@ public final class Sockets {
       Native.errnoCall(
           "getsockopt",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final int SOCK_CLOEXEC = 0x80000;
+  private static final MethodHandle SOCKETPAIR =
+      Native.errnoCall(
+          "socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle GETPID =
       Native.plainCall("getpid", FunctionDescriptor.of(JAVA_INT));
 
@@ -55,6 +59,26 @@ public final class Sockets {
   public static boolean isUnixStream(int fd) throws NativeException {
     return intOption(fd, SO_DOMAIN, "SO_DOMAIN") == AF_UNIX
         && intOption(fd, SO_TYPE, "SO_TYPE") == SOCK_STREAM;
+  }
+
+  /** socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC): two connected ends, each owned. */
+  public static OwnedFd[] socketPair() throws NativeException {
+    MemorySegment capture = Native.scratch().capture;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment fds = arena.allocate(JAVA_INT, 2);
+      int rc;
+      try {
+        rc = (int) SOCKETPAIR.invokeExact(capture, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds);
+      } catch (Throwable t) {
+        throw Native.unexpected(t);
+      }
+      if (rc < 0) {
+        throw new NativeException("socketpair", Native.errno(capture));
+      }
+      return new OwnedFd[] {
+        new OwnedFd(fds.getAtIndex(JAVA_INT, 0)), new OwnedFd(fds.getAtIndex(JAVA_INT, 1))
+      };
+    }
   }
 
   public static int getpid() {

@@ -355,6 +355,31 @@ class BackendLifecycleTest {
   }
 
   @Test
+  void aCorruptRingStopsOnlyItsQueueAndReprogrammingRevivesIt() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue bad = f.startQueue(0, 64, RING0, kick, call);
+    try (EventFd kick1 = EventFd.create(); EventFd call1 = EventFd.create()) {
+      DriverQueue good = f.startQueue(1, 64, RING0 + 0x4000, kick1, call1);
+      bad.setAvailIdx(1000); // far more than a ring ahead of next_avail
+      kick.signal();
+      Thread.sleep(200);
+      assertEquals(0, device.handled.get());
+      good.publish(good.addChain(new Buffer(BUFFERS + 0x1000, 8, true)));
+      kick1.signal();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (good.usedIdx() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(1, good.usedIdx(), "the other queue keeps working");
+      // The frontend programs queue 0 afresh (as after a guest reset): it serves again.
+      DriverQueue again = f.startQueue(0, 64, RING0, kick, call);
+      publishOne(again, 0);
+      kick.signal();
+      assertNotNull(awaitUsed(again));
+    }
+  }
+
+  @Test
   void setProtocolFeaturesThatTurnsReplyAckOnIsItselfAcked() throws Exception {
     f.getU64(FrontendRequest.GET_FEATURES);
     long protocol = f.getU64(FrontendRequest.GET_PROTOCOL_FEATURES);

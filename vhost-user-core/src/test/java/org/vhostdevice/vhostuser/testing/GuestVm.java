@@ -115,6 +115,9 @@ public final class GuestVm {
           .contains("VHD-RESULT: PASS")) {
         accel = "kvm";
       }
+      try (var files = Files.walk(work)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
     System.err.println("[guest] accelerator: " + accel);
     return accel;

@@ -93,7 +93,13 @@ final class VringWorker implements AutoCloseable {
           }
           Vring vring = vrings[(int) token];
           if (vring != null) {
-            onKick(vring, (token & TIMER_TOKEN) != 0);
+            try {
+              onKick(vring, (token & TIMER_TOKEN) != 0);
+            } catch (NativeException e) {
+              // One ring's fd failing (a timer that cannot be created, say) stops that ring,
+              // not the worker's other rings.
+              stopRing(vring, e);
+            }
           }
         }
       }
@@ -121,6 +127,19 @@ final class VringWorker implements AutoCloseable {
     }
   }
 
+  private void stopRing(Vring vring, Exception why) {
+    vring.lock.lock();
+    try {
+      vring.broken = true;
+      vring.updateRegistration();
+    } catch (NativeException e) {
+      // unwatching failed too; the ring is marked broken and will not be processed
+    } finally {
+      vring.lock.unlock();
+    }
+    LOG.error("{}: queue {} stopped: {}", device.name(), vring.index, why.getMessage());
+  }
+
   /** Processes one ring until it is empty. Caller holds the ring's lock. */
   void process(Vring vring) throws NativeException {
     GuestMemory mem = memory.acquire();
@@ -140,6 +159,8 @@ final class VringWorker implements AutoCloseable {
             LOG.warn("{}: queue {}: request handling failed ({} so far): {}", device.name(),
                 vring.index, vring.deviceErrors, e.toString());
           }
+          // The request the device was working on goes back to the guest, empty.
+          vring.view.returnOutstanding();
         }
         // Re-enable, and go round again only if buffers arrived meanwhile and the device is
         // taking them; a device that leaves requests pending waits for the next kick instead

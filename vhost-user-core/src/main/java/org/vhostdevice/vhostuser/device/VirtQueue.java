@@ -25,6 +25,8 @@ public final class VirtQueue {
 
   private GuestMemory memory = NO_MEMORY;
   private long malformedChains;
+  /** Head of the last popped request until it is completed or put back; -1 if none. */
+  private int outstanding = -1;
   /** A device's request to look at this queue again later, in ns; -1 for none. */
   private long retryNanos = -1;
 
@@ -41,6 +43,7 @@ public final class VirtQueue {
   /** Ends the batch: the snapshot is about to be released, so drop our reference to it. */
   public void endBatch() {
     this.memory = NO_MEMORY;
+    this.outstanding = -1;
   }
 
   public int index() {
@@ -73,7 +76,9 @@ public final class VirtQueue {
   public boolean pop(DescriptorChain into) throws InvalidRingException {
     while (true) {
       try {
-        return queue.pop(memory, into);
+        boolean popped = queue.pop(memory, into);
+        outstanding = popped ? into.head() : -1;
+        return popped;
       } catch (InvalidChainException e) {
         returnMalformed(e);
       }
@@ -117,15 +122,31 @@ public final class VirtQueue {
   /** Puts the last popped request back (the device cannot take it yet). */
   public void undoPop() {
     queue.undoPop();
+    outstanding = -1;
+  }
+
+  /**
+   * After a device failed in the middle of a request: gives the last popped request back to the
+   * guest with length 0 unless it was completed or put back, so no buffer is lost. For the core.
+   */
+  public void returnOutstanding() throws InvalidRingException {
+    if (outstanding >= 0) {
+      int head = outstanding;
+      outstanding = -1;
+      queue.addUsed(memory, head, 0);
+    }
   }
 
   /** Completes {@code chain}, reporting {@code len} bytes written to its writable buffers. */
   public void addUsed(DescriptorChain completed, int len) throws InvalidRingException {
-    queue.addUsed(memory, completed.head(), len);
+    addUsed(completed.head(), len);
   }
 
   /** Completes the request whose head descriptor is {@code head}. */
   public void addUsed(int head, int len) throws InvalidRingException {
     queue.addUsed(memory, head, len);
+    if (head == outstanding) {
+      outstanding = -1;
+    }
   }
 }

@@ -85,7 +85,8 @@ public interface VirtioDevice {
    * The driver made buffers available on {@code queue}. Pop chains from {@code vq}, complete them
    * with {@link VirtQueue#addUsed}; the core publishes the used ring and notifies the guest once
    * per batch. A malformed request should be answered with the device's error status; an
-   * exception from here is logged and the queue keeps being served.
+   * exception from here is logged, the request last popped (if not completed or put back) is
+   * returned to the guest with length 0, and the queue keeps being served.
    */
   void handleQueue(int queue, VirtQueue vq) throws Exception;
 

@@ -380,6 +380,26 @@ class BackendLifecycleTest {
   }
 
   @Test
+  void aDeviceThatThrowsMidRequestLosesNoBufferAndKeepsServing() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    Thread.sleep(100);
+    device.failNext = true;
+    int first = publishOne(d, 0);
+    kick.signal();
+    UsedElement e = awaitUsed(d);
+    assertNotNull(e, "the failed request was not given back");
+    assertEquals(first, e.id());
+    assertEquals(0, e.len());
+    int second = publishOne(d, 16);
+    kick.signal();
+    UsedElement next = awaitUsed(d);
+    assertNotNull(next);
+    assertEquals(second, next.id());
+    assertEquals(16, next.len());
+  }
+
+  @Test
   void setProtocolFeaturesThatTurnsReplyAckOnIsItselfAcked() throws Exception {
     f.getU64(FrontendRequest.GET_FEATURES);
     long protocol = f.getU64(FrontendRequest.GET_PROTOCOL_FEATURES);

@@ -22,6 +22,8 @@ class TestDevice implements VirtioDevice {
   final AtomicInteger stopped = new AtomicInteger();
   final byte[] config = {1, 2, 3, 4, 5, 6, 7, 8};
   volatile Semaphore gate;
+  /** When set, the next request popped makes handleQueue throw (a device bug). */
+  volatile boolean failNext;
   /** When set, the next handleQueue takes nothing and asks to be called again this much later. */
   volatile long deferNanos = -1;
   volatile CountDownLatch inside = new CountDownLatch(1);
@@ -94,6 +96,10 @@ class TestDevice implements VirtioDevice {
       if (g != null) {
         inside.countDown();
         g.acquire();
+      }
+      if (failNext) {
+        failNext = false;
+        throw new IllegalStateException("device bug");
       }
       handled.incrementAndGet();
       vq.addUsed(chain, (int) chain.writableBytes());

@@ -86,6 +86,11 @@ public final class BackendSession implements AutoCloseable {
       }
     } catch (NativeException | RuntimeException e) {
       workers.forEach(VringWorker::close);
+      for (Vring v : vrings) {
+        if (v != null) {
+          v.closeWake();
+        }
+      }
       throw e;
     }
     workers.forEach(VringWorker::start);
@@ -188,7 +193,7 @@ public final class BackendSession implements AutoCloseable {
           vringRequests.handle(request, m);
       case SET_MEM_TABLE, ADD_MEM_REG, REM_MEM_REG, GET_MAX_MEM_SLOTS ->
           memoryRequests.handle(request, m);
-      case GET_CONFIG, SET_CONFIG, SET_BACKEND_REQ_FD, RESET_DEVICE ->
+      case GET_CONFIG, SET_CONFIG, SET_BACKEND_REQ_FD, RESET_DEVICE, GPU_SET_SOCKET ->
           deviceRequests.handle(request, m);
       default -> throw new ProtocolException(request.name() + " is not supported by this backend");
     }
@@ -280,6 +285,7 @@ public final class BackendSession implements AutoCloseable {
         v.started = false;
         v.closeFds();
         v.closeTimer();
+        v.closeWake();
       } catch (RuntimeException e) {
         LOG.warn("{}: queue {} did not stop cleanly: {}", device.name(), v.index, e.toString());
       } finally {

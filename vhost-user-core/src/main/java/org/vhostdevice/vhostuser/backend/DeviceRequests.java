@@ -11,7 +11,7 @@ import org.vhostdevice.vhostuser.protocol.Message;
 import org.vhostdevice.vhostuser.protocol.ProtocolException;
 import org.vhostdevice.vhostuser.protocol.ProtocolFeatures;
 
-/** GET_CONFIG, SET_CONFIG, SET_BACKEND_REQ_FD and RESET_DEVICE. */
+/** GET_CONFIG, SET_CONFIG, SET_BACKEND_REQ_FD, GPU_SET_SOCKET and RESET_DEVICE. */
 final class DeviceRequests implements AutoCloseable {
   private final BackendSession session;
   private OwnedFd backendChannel;
@@ -39,6 +39,16 @@ final class DeviceRequests implements AutoCloseable {
           backendChannel.close();
         }
         backendChannel = m.takeFd(0);
+      }
+      case GPU_SET_SOCKET -> {
+        if (m.fdCount() != 1) {
+          throw new ProtocolException("GPU_SET_SOCKET needs exactly one fd");
+        }
+        try {
+          session.device.gpuSocket(m.takeFd(0));
+        } catch (DeviceException e) {
+          throw new RequestRefusedException(e.getMessage());
+        }
       }
       case RESET_DEVICE -> {
         session.requireProtocolFeature(request, ProtocolFeatures.RESET_DEVICE);

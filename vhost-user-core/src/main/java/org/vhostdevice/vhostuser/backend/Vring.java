@@ -39,12 +39,61 @@ final class Vring {
   long deviceErrors;
   /** True between queueStarted and queueStopped notifications to the device. */
   boolean active;
+  /**
+   * Signalled by device threads through {@link VirtQueue#wake()}; always in the worker's epoll.
+   * Guarded by {@link #wakeGuard}, not {@link #lock}: a device thread may wake the ring while the
+   * worker holds the lock, and must never signal a closed (possibly reused) fd number.
+   */
+  private EventFd wake;
+  private final Object wakeGuard = new Object();
 
-  Vring(int index, int maxSize, VringWorker worker) {
+  Vring(int index, int maxSize, VringWorker worker) throws NativeException {
     this.index = index;
     this.queue = new SplitQueue(maxSize);
     this.view = new VirtQueue(index, queue);
     this.worker = worker;
+    EventFd w = EventFd.create();
+    try {
+      worker.watchWake(w.fd(), index);
+    } catch (NativeException | RuntimeException e) {
+      w.close();
+      throw e;
+    }
+    this.wake = w;
+    view.bindWaker(this::signalWake);
+  }
+
+  /** From any thread: have the worker run the device on this ring soon. */
+  private void signalWake() {
+    synchronized (wakeGuard) {
+      if (wake == null) {
+        return;
+      }
+      try {
+        wake.signal();
+      } catch (NativeException e) {
+        throw new IllegalStateException("cannot wake queue " + index + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Worker side: consumes pending wake-ups. */
+  void drainWake() throws NativeException {
+    synchronized (wakeGuard) {
+      if (wake != null) {
+        wake.read();
+      }
+    }
+  }
+
+  /** Closes the wake eventfd (session end, after the worker stopped); later wakes are no-ops. */
+  void closeWake() {
+    synchronized (wakeGuard) {
+      if (wake != null) {
+        wake.close();
+        wake = null;
+      }
+    }
   }
 
   /** Whether the worker should process this ring (caller holds the lock). */

@@ -24,6 +24,9 @@ final class VringWorker implements AutoCloseable {
   private static final long EXIT_TOKEN = Long.MAX_VALUE;
   /** Tokens of retry timers: this bit plus the queue index (kicks are the bare index). */
   private static final long TIMER_TOKEN = 1L << 32;
+  /** Tokens of device wake-ups ({@code VirtQueue.wake()}): this bit plus the queue index. */
+  private static final long WAKE_TOKEN = 1L << 33;
+  private static final long INDEX_MASK = 0xffff_ffffL;
 
   private final VirtioDevice device;
   private final GuestMemoryHandle memory;
@@ -75,6 +78,12 @@ final class VringWorker implements AutoCloseable {
     }
   }
 
+  synchronized void watchWake(int wakeFd, int queue) throws NativeException {
+    if (!closed) {
+      epoll.add(wakeFd, Epoll.EPOLLIN, WAKE_TOKEN | queue);
+    }
+  }
+
   /** Stops watching {@code kickFd}; a no-op once the worker is closed (its epoll is gone). */
   synchronized void unwatch(int kickFd) throws NativeException {
     if (!closed) {
@@ -91,10 +100,10 @@ final class VringWorker implements AutoCloseable {
           if (token == EXIT_TOKEN) {
             return;
           }
-          Vring vring = vrings[(int) token];
+          Vring vring = vrings[(int) (token & INDEX_MASK)];
           if (vring != null) {
             try {
-              onKick(vring, (token & TIMER_TOKEN) != 0);
+              onEvent(vring, token & ~INDEX_MASK);
             } catch (NativeException e) {
               // One ring's fd failing (a timer that cannot be created, say) stops that ring,
               // not the worker's other rings.
@@ -108,17 +117,20 @@ final class VringWorker implements AutoCloseable {
     }
   }
 
-  private void onKick(Vring vring, boolean timer) throws NativeException {
+  /** A kick ({@code kind} 0), a retry timer or a device wake-up for {@code vring}. */
+  private void onEvent(Vring vring, long kind) throws NativeException {
     vring.lock.lock();
     try {
-      if (timer) {
+      if (kind == TIMER_TOKEN) {
         vring.retryTimer.read();
+      } else if (kind == WAKE_TOKEN) {
+        vring.drainWake();
       }
       // The event may predate a stop or fd swap done by the control thread: re-check under lock.
       if (!vring.shouldRun()) {
         return;
       }
-      if (!timer) {
+      if (kind == 0) {
         vring.kick.read();
       }
       process(vring);

@@ -29,6 +29,7 @@ public final class VirtQueue {
   private int outstanding = -1;
   /** A device's request to look at this queue again later, in ns; -1 for none. */
   private long retryNanos = -1;
+  private volatile Runnable waker = () -> {};
 
   public VirtQueue(int index, SplitQueue queue) {
     this.index = index;
@@ -117,6 +118,23 @@ public final class VirtQueue {
     long n = retryNanos;
     retryNanos = -1;
     return n;
+  }
+
+  /**
+   * From any thread: asks the core to call {@code handleQueue} for this queue soon on its worker,
+   * without a guest kick. This is how host-side events (data on a host socket, an edge on a GPIO
+   * line, a fence signalled by a renderer thread) reach the guest: the device's own thread
+   * records the event and wakes the queue; {@code handleQueue} then pops buffers and completes
+   * requests. Wake-ups coalesce; a wake-up for a stopped queue or a finished session is ignored
+   * (the device is told with {@code queueStarted} when it may wake the queue again).
+   */
+  public void wake() {
+    waker.run();
+  }
+
+  /** Installs what {@link #wake()} does. For the core. */
+  public void bindWaker(Runnable wakeAction) {
+    this.waker = wakeAction;
   }
 
   /** Puts the last popped request back (the device cannot take it yet). */

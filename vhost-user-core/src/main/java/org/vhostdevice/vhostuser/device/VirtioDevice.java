@@ -2,6 +2,7 @@
 package org.vhostdevice.vhostuser.device;
 
 import org.vhostdevice.queue.VirtioFeatures;
+import org.vhostdevice.sys.OwnedFd;
 
 /**
  * What a device module implements: the whole guest-visible device, and nothing about sockets,
@@ -67,6 +68,16 @@ public interface VirtioDevice {
    */
   default void writeConfig(int offset, byte[] data) throws DeviceException {
     throw new DeviceException(name() + " has no writable configuration fields");
+  }
+
+  /**
+   * VHOST_USER_GPU_SET_SOCKET: the frontend hands a GPU device the socket of the vhost-user-gpu
+   * display protocol. The device owns {@code socket} from here on. The default (every device
+   * that is not a GPU) closes it and refuses the request.
+   */
+  default void gpuSocket(OwnedFd socket) throws DeviceException {
+    socket.close();
+    throw new DeviceException(name() + " is not a GPU: GPU_SET_SOCKET refused");
   }
 
   /** The driver accepted {@code features} (a subset of {@link #features()}). */

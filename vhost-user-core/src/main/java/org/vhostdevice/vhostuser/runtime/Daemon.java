@@ -26,6 +26,8 @@ public final class Daemon {
   private final SocketOptions options;
   private final DeviceFactory factory;
   private final Map<String, String> environment;
+  /** Socket paths chosen by the device's own options (one per guest), or null. */
+  private final List<Path> explicitPaths;
   private final List<SocketServer> servers = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
 
@@ -34,10 +36,27 @@ public final class Daemon {
   }
 
   Daemon(DaemonSpec spec, SocketOptions options, DeviceFactory factory, Map<String, String> env) {
+    this(spec, options, null, factory, env);
+  }
+
+  private Daemon(DaemonSpec spec, SocketOptions options, List<Path> paths, DeviceFactory factory,
+      Map<String, String> env) {
     this.spec = spec;
     this.options = options;
+    this.explicitPaths = paths == null ? null : List.copyOf(paths);
     this.factory = factory;
     this.environment = env;
+  }
+
+  /**
+   * A daemon serving one socket per entry of {@code socketPaths}, for devices whose own options
+   * name each guest's socket (vsock's {@code --vm socket=...}). Socket {@code i} is instance
+   * {@code i} of {@code factory}. {@code options} still supplies logging and
+   * --print-capabilities; its own socket options must be unset.
+   */
+  public static Daemon withSocketPaths(DaemonSpec spec, SocketOptions options,
+      List<Path> socketPaths, DeviceFactory factory) {
+    return new Daemon(spec, options, socketPaths, factory, System.getenv());
   }
 
   /**
@@ -70,6 +89,9 @@ public final class Daemon {
   }
 
   private List<SocketEndpoint> resolveEndpoints() throws UsageException, IOException {
+    if (explicitPaths != null) {
+      return bindAll(explicitPaths);
+    }
     int count = options.socketCount();
     if (count < 1) {
       throw new UsageException("Wrong socket count: " + count);
@@ -99,6 +121,22 @@ public final class Daemon {
         }
       }
     } catch (UsageException | IOException | RuntimeException e) {
+      endpoints.forEach(SocketEndpoint::close);
+      throw e;
+    }
+    return endpoints;
+  }
+
+  private static List<SocketEndpoint> bindAll(List<Path> paths) throws UsageException, IOException {
+    if (paths.isEmpty()) {
+      throw new UsageException("no socket to serve");
+    }
+    List<SocketEndpoint> endpoints = new ArrayList<>();
+    try {
+      for (Path p : paths) {
+        endpoints.add(SocketEndpoint.bind(p));
+      }
+    } catch (IOException | RuntimeException e) {
       endpoints.forEach(SocketEndpoint::close);
       throw e;
     }

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -131,24 +132,51 @@ public final class GuestVm {
 
   /** The initramfs for one test: the cached base plus a cpio holding {@code script} as /test.sh. */
   static Path initrd(String script, Path work) throws IOException, InterruptedException {
+    return initrd(script, work, Map.of());
+  }
+
+  /**
+   * The initramfs for one test: the cached base plus a cpio holding {@code script} as /test.sh
+   * and {@code files} (guest path relative to /, e.g. "bin/helper" → host file) with their modes.
+   */
+  static Path initrd(String script, Path work, Map<String, Path> files)
+      throws IOException, InterruptedException {
     Path extra = Files.createDirectories(work.resolve("extra"));
     Path test = extra.resolve("test.sh");
     Files.writeString(test, "#!/bin/sh\nset -e\n" + script + "\n");
     Files.setPosixFilePermissions(test, PosixFilePermissions.fromString("rwxr-xr-x"));
+    StringBuilder names = new StringBuilder("test.sh\n");
+    for (Map.Entry<String, Path> f : new java.util.TreeMap<>(files).entrySet()) {
+      Path target = extra.resolve(f.getKey()).normalize();
+      if (!target.startsWith(extra)) {
+        throw new IllegalArgumentException("guest path outside the initramfs: " + f.getKey());
+      }
+      Files.createDirectories(target.getParent());
+      Files.copy(f.getValue(), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+      // cpio needs each parent directory listed before the file
+      for (Path d = extra.relativize(target).getParent(); d != null; d = d.getParent()) {
+        names.insert(0, d + "\n");
+      }
+      names.append(extra.relativize(target)).append('\n');
+    }
     Path cpio = work.resolve("test.cpio");
     Process p = new ProcessBuilder("cpio", "-o", "-H", "newc", "--quiet")
         .directory(extra.toFile())
         .redirectOutput(cpio.toFile())
         .start();
-    try (OutputStream names = p.getOutputStream()) {
-      names.write("test.sh\n".getBytes(StandardCharsets.UTF_8));
+    try (OutputStream out = p.getOutputStream()) {
+      out.write(names.toString().getBytes(StandardCharsets.UTF_8));
     }
     if (p.waitFor() != 0) {
       throw new IOException("cpio failed");
     }
-    // The kernel unpacks concatenated archives in order: the base, then our test script.
+    // The kernel unpacks concatenated archives in order: the base, then our test files.
     Path initrd = work.resolve("initrd.img");
-    Files.write(initrd, Files.readAllBytes(guest().resolve("initrd.cpio.gz")));
+    byte[] base = Files.readAllBytes(guest().resolve("initrd.cpio.gz"));
+    // The kernel looks for the next archive's header at a 4-byte boundary and skips zero bytes
+    // up to it: pad the compressed base so our cpio starts where it is looked for.
+    Files.write(initrd, java.util.Arrays.copyOf(base, (base.length + 3) & ~3));
     Files.write(initrd, Files.readAllBytes(cpio), java.nio.file.StandardOpenOption.APPEND);
     return initrd;
   }
@@ -172,7 +200,13 @@ public final class GuestVm {
   /** Starts a guest running {@code script}; its console goes to {@code work/console.txt}. */
   public static Process start(String script, List<String> devices, Path work)
       throws IOException, InterruptedException {
-    Path initrd = initrd(script, work);
+    return start(script, devices, work, Map.of());
+  }
+
+  /** As {@link #start(String, List, Path)}, with extra files in the guest (see {@link #initrd}). */
+  public static Process start(String script, List<String> devices, Path work,
+      Map<String, Path> files) throws IOException, InterruptedException {
+    Path initrd = initrd(script, work, files);
     return new ProcessBuilder(command(initrd, devices))
         .redirectErrorStream(true)
         .redirectOutput(work.resolve("console.txt").toFile())
@@ -183,7 +217,13 @@ public final class GuestVm {
   /** Boots a guest running {@code script} and waits for it to power off (or kills it). */
   public static Result boot(String script, List<String> devices, Duration timeout, Path work)
       throws IOException, InterruptedException {
-    Process qemu = start(script, devices, work);
+    return boot(script, devices, timeout, work, Map.of());
+  }
+
+  /** As {@link #boot(String, List, Duration, Path)}, with extra files in the guest. */
+  public static Result boot(String script, List<String> devices, Duration timeout, Path work,
+      Map<String, Path> files) throws IOException, InterruptedException {
+    Process qemu = start(script, devices, work, files);
     boolean done = qemu.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
     if (!done) {
       qemu.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

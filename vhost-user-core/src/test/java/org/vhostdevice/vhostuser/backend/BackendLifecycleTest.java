@@ -22,6 +22,7 @@ import org.vhostdevice.queue.driver.DriverQueue.UsedElement;
 import org.vhostdevice.sys.Epoll;
 import org.vhostdevice.sys.EventFd;
 import org.vhostdevice.vhostuser.protocol.ConfigSpace;
+import org.vhostdevice.vhostuser.device.VirtQueue;
 import org.vhostdevice.vhostuser.protocol.FrontendRequest;
 import org.vhostdevice.vhostuser.protocol.Message;
 import org.vhostdevice.vhostuser.protocol.Payloads;
@@ -125,6 +126,34 @@ class BackendLifecycleTest {
     long waited = System.nanoTime() - t0;
     assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(90), "served before the retry time");
     assertEquals(1, device.handled.get());
+  }
+
+  @Test
+  void aWakeFromAnotherThreadRunsTheDeviceWithoutAKick() throws Exception {
+    f.negotiate(FEATURES);
+    DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    Thread.sleep(100); // let the start-up self-kick pass
+    device.deferNanos = TimeUnit.SECONDS.toNanos(60); // only a wake can bring it back in time
+    publishOne(d, 0);
+    kick.signal();
+    Thread.sleep(100);
+    assertEquals(0, device.handled.get());
+    Thread.ofPlatform().start(() -> device.queues[0].wake()).join();
+    assertNotNull(awaitUsed(d), "the wake did not run the device");
+    assertEquals(1, device.handled.get());
+  }
+
+  @Test
+  void aWakeAfterTheSessionEndedIsIgnored() throws Exception {
+    f.negotiate(FEATURES);
+    f.startQueue(0, 64, RING0, kick, call);
+    Thread.sleep(100);
+    VirtQueue vq = device.queues[0];
+    int calls = device.calls.get();
+    f.close();
+    vq.wake(); // the session's eventfd is closed; this must neither throw nor reach the device
+    Thread.sleep(100);
+    assertEquals(calls, device.calls.get());
   }
 
   @Test

@@ -46,6 +46,7 @@ final class SessionFixture implements AutoCloseable {
   final OwnedFd memfd;
   final MemorySegment ram;
   final GuestMemory memory;
+  private boolean closed;
 
   SessionFixture(VirtioDevice device) throws IOException {
     Connection[] pair = Connection.pair();
@@ -160,6 +161,10 @@ final class SessionFixture implements AutoCloseable {
 
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     front.close();
     try {
       thread.join(10_000);

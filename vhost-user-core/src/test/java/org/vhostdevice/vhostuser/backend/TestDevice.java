@@ -71,8 +71,12 @@ class TestDevice implements VirtioDevice {
     config[0] = data[0];
   }
 
+  /** The queues as last started, for tests that wake them from another thread. */
+  final VirtQueue[] queues = new VirtQueue[2];
+
   @Override
   public void queueStarted(int queue, VirtQueue vq) {
+    queues[queue] = vq;
     started.incrementAndGet();
   }
 

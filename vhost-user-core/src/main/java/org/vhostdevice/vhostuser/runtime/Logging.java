@@ -6,7 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Maps -v / --log-level onto logback's root logger (stderr only, see logback.xml). */
+/** Maps -v / --log-level onto logback's root logger (stderr only, see {@link LogConfigurator}). */
 final class Logging {
   private Logging() {}
 

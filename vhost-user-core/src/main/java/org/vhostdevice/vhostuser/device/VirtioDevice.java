@@ -104,6 +104,13 @@ public interface VirtioDevice {
   /** RESET_DEVICE or a frontend reset: return to the state of a freshly created device. */
   default void reset() {}
 
+  /**
+   * The frontend connection ended and every queue has stopped: release what this session held
+   * (host lines, open files, threads of its own). Called once, after the last {@code
+   * queueStopped}, on the connection's thread; the device is not used again.
+   */
+  default void close() {}
+
   /** Device state for migration; must be taken while every queue is stopped. */
   default byte[] saveState() {
     return new byte[0];

@@ -5,6 +5,7 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vhostdevice.vhostuser.backend.BackendSession;
+import org.vhostdevice.vhostuser.device.VirtioDevice;
 import org.vhostdevice.vhostuser.device.DeviceFactory;
 import org.vhostdevice.vhostuser.transport.Connection;
 
@@ -57,8 +58,10 @@ final class SocketServer implements Runnable {
   private void serve(Connection connection) {
     LOG.info("{}: frontend connected on {}", name, endpoint);
     current = connection;
+    VirtioDevice device = null;
     try {
-      BackendSession session = new BackendSession(factory.create(instance), connection);
+      device = factory.create(instance);
+      BackendSession session = new BackendSession(device, connection);
       session.serve();
     } catch (IOException | RuntimeException e) {
       if (!stopping) {
@@ -67,6 +70,18 @@ final class SocketServer implements Runnable {
     } finally {
       current = null;
       connection.close();
+      if (device != null) {
+        closeDevice(device);
+      }
+    }
+  }
+
+  /** The session is over (its queues stopped): the device releases what it held for it. */
+  private void closeDevice(VirtioDevice device) {
+    try {
+      device.close();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: device did not close cleanly: {}", name, e.toString());
     }
   }
 

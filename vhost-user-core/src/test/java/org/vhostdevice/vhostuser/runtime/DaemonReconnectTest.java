@@ -208,4 +208,59 @@ class DaemonReconnectTest {
     // The serving thread closes the connection after the workers; give it a moment.
     Thread.sleep(100);
   }
+
+  @Test
+  void theDeviceIsClosedWhenItsFrontendHangsUp() throws Exception {
+    Path sock = dir.resolve("close.sock");
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    SocketOptions o = new SocketOptions();
+    o.socketPath = sock;
+    Daemon d = new Daemon(new DaemonSpec("null", "test"), o, i -> new VirtioDevice() {
+      @Override
+      public String name() {
+        return "closing";
+      }
+
+      @Override
+      public int deviceType() {
+        return 42;
+      }
+
+      @Override
+      public long features() {
+        return COMMON_FEATURES;
+      }
+
+      @Override
+      public int numQueues() {
+        return 1;
+      }
+
+      @Override
+      public int maxQueueSize(int queue) {
+        return 64;
+      }
+
+      @Override
+      public void handleQueue(int queue, org.vhostdevice.vhostuser.device.VirtQueue vq) {}
+
+      @Override
+      public void close() {
+        closed.countDown();
+      }
+    }, Map.of());
+    Logging.configure("error", 0);
+    d.start();
+    try {
+      try (org.vhostdevice.vhostuser.frontend.Frontend f =
+          org.vhostdevice.vhostuser.frontend.Frontend.connect(sock)) {
+        f.getFeatures();
+        assertEquals(1, closed.getCount(), "closed while its frontend is still connected");
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(
+          closed.await(10, java.util.concurrent.TimeUnit.SECONDS), "device never closed");
+    } finally {
+      d.stop();
+    }
+  }
 }

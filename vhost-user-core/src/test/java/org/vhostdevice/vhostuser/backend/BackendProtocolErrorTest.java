@@ -226,8 +226,9 @@ class BackendProtocolErrorTest {
 
   @Test
   void fdsOfARejectedMessageAreClosed() throws Exception {
-    // The session's two workers each hold an exit eventfd; they go with the session.
-    int baseline = openEventFds() - 2;
+    // The session's two workers each hold an exit eventfd and its two vrings a wake eventfd;
+    // they go with the session.
+    int baseline = openEventFds() - 4;
     EventFd fd = EventFd.create();
     f.send(FrontendRequest.SET_VRING_NUM, new VringState(0, 64).encode(), fd.fd());
     assertTrue(f.backendClosed());

@@ -29,7 +29,6 @@ public final class GpioMain implements Callable<Integer> {
 
   @Option(
       names = {"-l", "--device-list"},
-      required = true,
       paramLabel = "LIST",
       description = "GPIO devices, one per guest: [s]<N1>[:[s]<N2>]...")
   String deviceList;
@@ -39,6 +38,10 @@ public final class GpioMain implements Callable<Integer> {
 
   /** The Rust daemon's checks, in its order and with its messages. */
   List<Entry> validate() throws UsageException {
+    if (deviceList == null) {
+      // Required, but checked here rather than by picocli: --print-capabilities stands alone.
+      throw new UsageException("Missing required option: '--device-list=LIST'");
+    }
     if (socket.socketCount() == 0) {
       throw new UsageException("Invalid socket count: 0");
     }
@@ -82,6 +85,11 @@ public final class GpioMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (socket.printCapabilities()) {
+      return DaemonMain.serve(new Daemon(SPEC, socket, instance -> {
+        throw new IllegalStateException("capabilities only");
+      }));
+    }
     List<Entry> entries = validate();
     // Each socket keeps its chip open across guests; every new connection starts it afresh.
     List<GpioController> controllers = new ArrayList<>();

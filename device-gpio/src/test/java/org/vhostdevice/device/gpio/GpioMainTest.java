@@ -72,7 +72,13 @@ class GpioMainTest {
 
   @Test
   void theDeviceListIsRequired() {
-    assertThrows(CommandLine.MissingParameterException.class, () -> parse("-s", "s"));
+    assertEquals("Missing required option: '--device-list=LIST'", error("-s", "s"));
+  }
+
+  @Test
+  void printCapabilitiesStandsAloneAsQemuRunsIt() {
+    assertEquals(0, org.vhostdevice.vhostuser.runtime.DaemonMain.run(new GpioMain(),
+        new String[] {"--print-capabilities"}));
   }
 
   @Test

@@ -29,7 +29,6 @@ public final class I2cMain implements Callable<Integer> {
 
   @Option(
       names = {"-l", "--device-list"},
-      required = true,
       paramLabel = "LIST",
       description = {"I2C adapters and clients: <bus>:<client_addr>[:<client_addr>]"
           + "[,<bus>:<client_addr>[:<client_addr>]]; <bus> is N of /dev/i2c-N or the adapter's",
@@ -46,6 +45,10 @@ public final class I2cMain implements Callable<Integer> {
 
   /** The Rust daemon's checks, in its order and with its messages. */
   DeviceList validate() throws UsageException {
+    if (deviceList == null) {
+      // Required, but checked here rather than by picocli: --print-capabilities stands alone.
+      throw new UsageException("Missing required option: '--device-list=LIST'");
+    }
     if (socket.socketCount() == 0) {
       throw new UsageException("Invalid socket count: 0");
     }
@@ -82,6 +85,11 @@ public final class I2cMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (socket.printCapabilities()) {
+      return DaemonMain.serve(new Daemon(SPEC, socket, instance -> {
+        throw new IllegalStateException("capabilities only");
+      }));
+    }
     DeviceList list = validate();
     I2cMap map = openAdapters(list, new SysfsAdapters(SysfsAdapters.DEFAULT_ROOT));
     return DaemonMain.serve(new Daemon(SPEC, socket, instance -> new I2cDevice(map)));

@@ -56,7 +56,13 @@ class I2cMainTest {
 
   @Test
   void theDeviceListIsRequired() {
-    assertThrows(CommandLine.MissingParameterException.class, () -> parse("-s", "/tmp/x"));
+    assertEquals("Missing required option: '--device-list=LIST'", error("-s", "/tmp/x"));
+  }
+
+  @Test
+  void printCapabilitiesStandsAloneAsQemuRunsIt() {
+    assertEquals(0, org.vhostdevice.vhostuser.runtime.DaemonMain.run(new I2cMain(),
+        new String[] {"--print-capabilities"}));
   }
 
   @Test

@@ -54,4 +54,13 @@ public class SocketOptions {
   public Path socketPath() {
     return socketPath;
   }
+
+  /**
+   * True when only the capabilities are asked for. QEMU runs {@code --print-capabilities} with no
+   * other option, so a device whose options are otherwise required checks them only when this
+   * is false (and lets {@link Daemon#run} print the JSON).
+   */
+  public boolean printCapabilities() {
+    return printCapabilities;
+  }
 }

@@ -16,7 +16,7 @@ import org.vhostdevice.vhostuser.device.VirtQueue;
 /**
  * Measures the request queue's hot path (not a test): SET_VALUE then GET_VALUE on a simulated
  * line, over fake guest memory. Times and counts the bytes the JVM allocates on this thread
- * inside {@code handleQueue} only. Run: see device-gpio/PERFORMANCE.md.
+ * inside {@code handleQueue} only. Run: see docs/performance.md.
  */
 public final class GpioHotPathMeasure {
   private GpioHotPathMeasure() {}

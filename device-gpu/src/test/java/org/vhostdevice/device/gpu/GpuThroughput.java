@@ -6,7 +6,7 @@ import org.vhostdevice.device.gpu.GpuHarness.Cmd;
 /**
  * Measures the 2D hot path (not a test): TRANSFER_TO_HOST_2D + RESOURCE_FLUSH of a full
  * 1280x800 frame and of a 64x64 damaged rectangle, through the device over fake guest memory to a
- * display that drops the pixels. Prints frames per second; see PERFORMANCE.md for the command.
+ * display that drops the pixels. Prints frames per second; see docs/performance.md for the command.
  */
 public final class GpuThroughput {
   private GpuThroughput() {}

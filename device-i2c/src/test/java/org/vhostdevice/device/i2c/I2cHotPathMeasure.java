@@ -18,7 +18,7 @@ import org.vhostdevice.vhostuser.device.VirtQueue;
  * 1-byte write of the register number and a 4-byte read, one transfer) against the simulated
  * adapter, over fake guest memory. Times and counts the bytes the JVM allocates on this thread
  * inside {@code handleQueue} only (the driver side of the measurement allocates, the device
- * should not). Run: see device-i2c/PERFORMANCE.md.
+ * should not). Run: see docs/performance.md.
  */
 public final class I2cHotPathMeasure {
   private I2cHotPathMeasure() {}

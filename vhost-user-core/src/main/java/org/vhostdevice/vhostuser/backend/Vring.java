@@ -143,6 +143,18 @@ final class Vring {
       call.close();
     }
     call = next;
+    if (next != null && started) {
+      // QEMU swaps call fds while a ring runs (the guest masking or unmasking an MSI-X vector)
+      // and checks the old one for a pending interrupt when it sends the new one, before we
+      // have read that message: a completion signalled on the old fd in between would be lost
+      // and the driver would wait for it forever. A spurious interrupt costs the guest one look
+      // at the used ring; a lost one hangs it.
+      try {
+        next.signal();
+      } catch (NativeException e) {
+        // the fd is unusable; the worker's next signal fails the same way and stops the ring
+      }
+    }
   }
 
   void replaceErr(EventFd next) {

@@ -83,6 +83,7 @@ class BackendLifecycleTest {
   void requestFlowsAndTheGuestIsNotified() throws Exception {
     f.negotiate(FEATURES);
     DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    awaitCall(call, 200); // the signal every new call fd of a running ring gets
     int head = publishOne(d, 0);
     kick.signal();
     assertTrue(awaitCall(call, 10_000), "no call after the request");
@@ -273,6 +274,7 @@ class BackendLifecycleTest {
   void callEventfdCanBeReplacedWhileRunning() throws Exception {
     f.negotiate(FEATURES);
     DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
+    awaitCall(call, 200); // the signal every new call fd of a running ring gets
     try (EventFd other = EventFd.create()) {
       assertEquals(0, f.acked(FrontendRequest.SET_VRING_CALL, SessionFixture.fdRef(0, other),
           other.fd()));
@@ -280,6 +282,27 @@ class BackendLifecycleTest {
       kick.signal();
       assertTrue(awaitCall(other, 10_000), "the new call eventfd was not signalled");
       assertFalse(awaitCall(call, 100), "the old call eventfd was signalled");
+    }
+  }
+
+  @Test
+  void aCallEventfdSwappedWhileTheRingRunsIsSignalledOnceSoNoCompletionIsLost() throws Exception {
+    f.negotiate(FEATURES);
+    f.startQueue(0, 64, RING0, kick, call);
+    try (EventFd other = EventFd.create()) {
+      assertEquals(0, f.acked(FrontendRequest.SET_VRING_CALL, SessionFixture.fdRef(0, other),
+          other.fd()));
+      assertTrue(awaitCall(other, 10_000), "a completion sent to the old fd could be lost");
+    }
+  }
+
+  @Test
+  void aCallEventfdSetBeforeTheRingStartsIsNotSignalled() throws Exception {
+    f.negotiate(FEATURES);
+    try (EventFd early = EventFd.create()) {
+      assertEquals(0, f.acked(FrontendRequest.SET_VRING_CALL, SessionFixture.fdRef(0, early),
+          early.fd()));
+      assertFalse(awaitCall(early, 200));
     }
   }
 

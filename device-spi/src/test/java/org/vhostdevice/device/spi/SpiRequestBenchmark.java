@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 package org.vhostdevice.device.spi;
 
+import org.vhostdevice.vhostuser.testing.QueueHarness;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
-package org.vhostdevice.device.spi;
+package org.vhostdevice.vhostuser.testing;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,21 +12,22 @@ import org.vhostdevice.queue.driver.DriverQueue.UsedElement;
 import org.vhostdevice.vhostuser.device.VirtQueue;
 
 /**
- * A device's queue over fake guest memory: two adjacent 64 KiB regions of native memory (so
- * buffers can straddle a region boundary), the driver's rings at the start of the first.
+ * A device's queue over fake guest memory, for device unit tests without sockets: two adjacent
+ * 64 KiB regions of native memory (so buffers can straddle a region boundary), the driver's
+ * rings at the start of the first, and a {@link VirtQueue} in an open batch over them.
  */
-final class QueueHarness implements AutoCloseable {
-  static final long R0 = 0x1_0000;
-  static final long R1 = 0x2_0000;
-  static final long DATA = R0 + 0x8000;
+public final class QueueHarness implements AutoCloseable {
+  public static final long R0 = 0x1_0000;
+  public static final long R1 = 0x2_0000;
+  public static final long DATA = R0 + 0x8000;
 
-  final Arena arena = Arena.ofShared();
-  final GuestMemory memory;
-  final DriverQueue driver;
-  final SplitQueue queue;
-  final VirtQueue vq;
+  public final Arena arena = Arena.ofShared();
+  public final GuestMemory memory;
+  public final DriverQueue driver;
+  public final SplitQueue queue;
+  public final VirtQueue vq;
 
-  QueueHarness(int index, int size, int maxSize) throws Exception {
+  public QueueHarness(int index, int size, int maxSize) throws Exception {
     MemorySegment a = arena.allocate(0x10000, 4096);
     MemorySegment b = arena.allocate(0x10000, 4096);
     List<GuestRegion> regions = List.of(GuestRegion.ofSegment(R0, a.address(), a, null),
@@ -41,16 +42,17 @@ final class QueueHarness implements AutoCloseable {
     vq.beginBatch(memory);
   }
 
-  UsedElement used() throws Exception {
+  /** Publishes what the device completed and returns the next used element (null if none). */
+  public UsedElement used() throws Exception {
     queue.publishUsed(memory);
     return driver.pollUsed();
   }
 
-  void write(long gpa, byte[] bytes) throws Exception {
+  public void write(long gpa, byte[] bytes) throws Exception {
     memory.write(gpa, MemorySegment.ofArray(bytes));
   }
 
-  byte[] read(long gpa, int n) throws Exception {
+  public byte[] read(long gpa, int n) throws Exception {
     byte[] b = new byte[n];
     memory.read(gpa, MemorySegment.ofArray(b));
     return b;

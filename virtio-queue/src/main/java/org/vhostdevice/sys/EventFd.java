@@ -4,6 +4,7 @@ package org.vhostdevice.sys;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
@@ -15,6 +16,10 @@ import java.lang.invoke.MethodHandle;
 public final class EventFd implements AutoCloseable {
   public static final int EFD_CLOEXEC = 0x80000;
   public static final int EFD_NONBLOCK = 0x800;
+  /** What /proc/self/fd shows for an eventfd ({@link Fds#kind}). */
+  public static final String KIND = "anon_inode:[eventfd]";
+  /** The fdinfo key telling whether an eventfd has EFD_SEMAPHORE (only recent kernels show it). */
+  static final String SEMAPHORE_INFO = "eventfd-semaphore";
 
   private static final MethodHandle EVENTFD =
       Native.errnoCall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -43,6 +48,19 @@ public final class EventFd implements AutoCloseable {
   /** Takes ownership of an eventfd received from a peer. */
   public static EventFd adopt(OwnedFd fd) {
     return new EventFd(fd);
+  }
+
+  /** Whether {@code fd} is an eventfd at all (not a pipe, socket, memfd or other file). */
+  public static boolean isEventFd(int fd) throws IOException {
+    return KIND.equals(Fds.kind(fd));
+  }
+
+  /**
+   * Whether eventfd {@code fd} is in semaphore mode, where a read takes 1 off the counter instead
+   * of all of it. False when the kernel does not say (older kernels): then it cannot be told.
+   */
+  public static boolean isSemaphore(int fd) throws IOException {
+    return "1".equals(Fds.info(fd, SEMAPHORE_INFO));
   }
 
   public int fd() {

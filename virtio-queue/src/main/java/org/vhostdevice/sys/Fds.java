@@ -5,11 +5,16 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
 
-/** Plain file-descriptor calls: close, read, write, fcntl, dup. */
+/** Plain file-descriptor calls: close, read, write, fcntl, dup, and what kind of file an fd is. */
 public final class Fds {
   private static final MethodHandle CLOSE =
       Native.errnoCall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -140,6 +145,43 @@ public final class Fds {
   public static void setNonBlocking(int fd, boolean nonBlocking) throws NativeException {
     int flags = fcntl(fd, F_GETFL, 0);
     fcntl(fd, F_SETFL, nonBlocking ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+  }
+
+  /**
+   * What {@code fd} is, as /proc/self/fd names it: "anon_inode:[eventfd]", "socket:[1234]",
+   * "/memfd:guest (deleted)", ... For checking fds a peer sent before trusting their kind.
+   */
+  public static String kind(int fd) throws IOException {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+    } catch (NoSuchFileException e) {
+      throw new NativeException("readlink(/proc/self/fd/" + fd + ")", Errno.EBADF);
+    }
+  }
+
+  /**
+   * The "key: value" lines of /proc/self/fdinfo/{@code fd} that the kernel adds for the fd's kind
+   * (eventfd-count, eventfd-semaphore, ...); the value of {@code key}, or null if there is none.
+   */
+  public static String info(int fd, String key) throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd));
+    } catch (NoSuchFileException e) {
+      throw new NativeException("read(/proc/self/fdinfo/" + fd + ")", Errno.EBADF);
+    }
+    String prefix = key + ":";
+    for (String line : lines) {
+      if (line.startsWith(prefix)) {
+        return line.substring(prefix.length()).trim();
+      }
+    }
+    return null;
+  }
+
+  /** Whether O_NONBLOCK is set on {@code fd}'s open file description. */
+  public static boolean isNonBlocking(int fd) throws NativeException {
+    return (fcntl(fd, F_GETFL, 0) & O_NONBLOCK) != 0;
   }
 
   /** Duplicates {@code fd} (close-on-exec is not inherited by dup: set it again if needed). */

@@ -95,6 +95,56 @@ class SysTest {
   }
 
   @Test
+  void kindNamesWhatAnFdIs() throws Exception {
+    OwnedFd[] pair = Sockets.socketPair();
+    try (EventFd e = EventFd.create(); TimerFd t = TimerFd.create();
+        OwnedFd a = pair[0]; OwnedFd b = pair[1]) {
+      assertEquals(EventFd.KIND, Fds.kind(e.fd()));
+      assertTrue(EventFd.isEventFd(e.fd()));
+      assertFalse(EventFd.isEventFd(t.fd()), Fds.kind(t.fd()));
+      assertTrue(Fds.kind(a.fd()).startsWith("socket:"), Fds.kind(a.fd()));
+      assertFalse(EventFd.isEventFd(a.fd()));
+    }
+    assertThrows(NativeException.class, () -> Fds.kind(999_999));
+  }
+
+  @Test
+  void fdinfoLinesAreFoundByKey() throws Exception {
+    try (EventFd e = EventFd.create()) {
+      e.write(5);
+      assertEquals("5", Fds.info(e.fd(), "eventfd-count"));
+      assertEquals(null, Fds.info(e.fd(), "no-such-key"));
+      assertFalse(EventFd.isSemaphore(e.fd()), "EventFd.create makes counting eventfds");
+    }
+  }
+
+  @Test
+  void nonBlockingFlagIsReported() throws Exception {
+    try (EventFd e = EventFd.create()) {
+      assertTrue(Fds.isNonBlocking(e.fd()));
+      Fds.setNonBlocking(e.fd(), false);
+      assertFalse(Fds.isNonBlocking(e.fd()));
+    }
+  }
+
+  @Test
+  void receiveTimeoutEndsABlockingRead() throws Exception {
+    OwnedFd[] pair = Sockets.socketPair();
+    try (OwnedFd a = pair[0]; OwnedFd b = pair[1]; java.lang.foreign.Arena arena =
+        java.lang.foreign.Arena.ofConfined()) {
+      Sockets.setReceiveTimeout(a.fd(), 50_000);
+      long start = System.nanoTime();
+      // The socket is blocking: without the timeout this read would never return.
+      assertEquals(-1, Fds.read(a.fd(), arena.allocate(8), 8), "EAGAIN after the timeout");
+      assertTrue(System.nanoTime() - start >= 40_000_000L);
+      Sockets.setReceiveTimeout(a.fd(), 0);
+      Sockets.setSendTimeout(a.fd(), 50_000);
+      assertThrows(IllegalArgumentException.class, () -> Sockets.setSendTimeout(a.fd(), -1));
+    }
+    assertThrows(NativeException.class, () -> Sockets.setSendTimeout(999_999, 1));
+  }
+
+  @Test
   void errnoNamesAreReadable() {
     assertEquals("EAGAIN (11)", Errno.describe(Errno.EAGAIN));
     assertEquals("errno (999)", Errno.describe(999));

@@ -19,6 +19,8 @@ import org.vhostdevice.vhostuser.protocol.ProtocolException;
 import org.vhostdevice.vhostuser.protocol.ProtocolFeatures;
 import org.vhostdevice.vhostuser.protocol.RequestValidator;
 import org.vhostdevice.vhostuser.transport.Connection;
+import org.vhostdevice.vhostuser.transport.PeerNotReadingException;
+import org.vhostdevice.vhostuser.transport.PeerStalledException;
 
 /**
  * The backend side of one frontend connection: reads requests in order on the calling (control)
@@ -113,6 +115,10 @@ public final class BackendSession implements AutoCloseable {
           // A frontend that dies mid-message is a disconnect, not a protocol error.
           LOG.info("{}: frontend disconnected mid-message ({})", device.name(), e.getMessage());
           return;
+        } catch (PeerStalledException e) {
+          LOG.warn("{}: frontend stalled mid-message, closing the connection: {}",
+              device.name(), e.getMessage());
+          return;
         }
         if (m == null) {
           LOG.info("{}: frontend disconnected", device.name());
@@ -120,6 +126,10 @@ public final class BackendSession implements AutoCloseable {
         }
         try (m) {
           dispatch(m);
+        } catch (PeerNotReadingException e) {
+          LOG.warn("{}: frontend does not read its replies, closing the connection: {}",
+              device.name(), e.getMessage());
+          return;
         }
       }
     } finally {
@@ -154,6 +164,18 @@ public final class BackendSession implements AutoCloseable {
         connection.sendAck(m.code(), 1);
       }
       throw e instanceof ProtocolException p ? p : new ProtocolException(name + ": " + e, e);
+    } catch (InternalError e) {
+      // A request that reads the rings (SET_VRING_ADDR) after the frontend shrank a memory
+      // file. Uncaught, the Error would end the daemon's serving thread for this socket.
+      if (!MemoryFault.is(e)) {
+        throw e;
+      }
+      LOG.error("{}: {} failed, closing the connection: {}", device.name(), name,
+          MemoryFault.describe(e));
+      if (failureAckDue && !explicitReply) {
+        connection.sendAck(m.code(), 1);
+      }
+      throw new ProtocolException(name + ": " + MemoryFault.describe(e), e);
     }
   }
 

@@ -7,6 +7,9 @@ import org.vhostdevice.memory.GuestMemoryException;
 import org.vhostdevice.queue.InvalidRingException;
 import org.vhostdevice.queue.VirtioFeatures;
 import org.vhostdevice.sys.EventFd;
+import org.vhostdevice.sys.Fds;
+import org.vhostdevice.sys.NativeException;
+import org.vhostdevice.sys.OwnedFd;
 import org.vhostdevice.vhostuser.protocol.FrontendRequest;
 import org.vhostdevice.vhostuser.protocol.Message;
 import org.vhostdevice.vhostuser.protocol.ProtocolException;
@@ -112,7 +115,7 @@ final class VringRequests {
   private void setFd(FrontendRequest request, Message m) throws IOException {
     VringFdRef ref = VringFdRef.decode(m);
     Vring v = session.vring(request, ref.index());
-    EventFd fd = ref.noFd() ? null : EventFd.adopt(m.takeFd(0));
+    EventFd fd = ref.noFd() ? null : peerEventFd(request, m.takeFd(0));
     v.lock.lock();
     try {
       switch (request) {
@@ -129,6 +132,36 @@ final class VringRequests {
       }
     } finally {
       v.lock.unlock();
+    }
+  }
+
+  /**
+   * Checks an fd the frontend sent as a notifier and takes it. A worker reads kicks and writes
+   * calls on the fd; were it blocking, a read racing the frontend for the count, or a write to a
+   * counter the frontend filled up, would block the worker for ever, and GET_VRING_BASE and the
+   * session's end with it. So the fd is made non-blocking; that flag belongs to the open file the
+   * frontend shares, which is how QEMU creates its eventfds anyway.
+   */
+  private static EventFd peerEventFd(FrontendRequest request, OwnedFd fd) throws IOException {
+    try {
+      String kind = Fds.kind(fd.fd());
+      if (!EventFd.KIND.equals(kind)) {
+        throw new VringFdRefusedException(
+            request.name() + ": the fd is " + kind + ", not an eventfd");
+      }
+      if (request == FrontendRequest.SET_VRING_KICK && EventFd.isSemaphore(fd.fd())) {
+        // Each read would take 1 off a count the frontend can set to 2^64-2: a worker spinning.
+        throw new VringFdRefusedException(
+            request.name() + ": the eventfd is in semaphore mode and could never be drained");
+      }
+      Fds.setNonBlocking(fd.fd(), true);
+      return EventFd.adopt(fd);
+    } catch (ProtocolException | NativeException e) {
+      fd.close();
+      throw e;
+    } catch (IOException e) {
+      fd.close();
+      throw new ProtocolException(request.name() + ": cannot inspect the fd: " + e.getMessage(), e);
     }
   }
 

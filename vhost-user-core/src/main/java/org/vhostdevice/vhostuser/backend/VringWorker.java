@@ -195,6 +195,14 @@ final class VringWorker implements AutoCloseable {
       vring.updateRegistration();
       LOG.error("{}: queue {} stopped, the ring is unusable: {}", device.name(), vring.index,
           e.getMessage());
+    } catch (InternalError e) {
+      if (!MemoryFault.is(e)) {
+        throw e;
+      }
+      // Without this the worker thread would die and take its other rings with it.
+      vring.broken = true;
+      vring.updateRegistration();
+      LOG.error("{}: queue {} stopped: {}", device.name(), vring.index, MemoryFault.describe(e));
     } finally {
       vring.view.endBatch();
       mem.release();

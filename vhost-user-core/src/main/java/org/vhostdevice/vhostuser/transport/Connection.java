@@ -6,6 +6,7 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.concurrent.locks.ReentrantLock;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -28,18 +29,37 @@ import org.vhostdevice.vhostuser.protocol.ProtocolException;
  * receive or send in progress (the shutdown ends it at once), because junixsocket keeps using an
  * fd's number after closing a socket cast from it: a late read or write would otherwise reach
  * whatever reused the number.
+ *
+ * <p>Timeouts: waiting for a message to start is unbounded, but once its first byte is in, the
+ * rest must arrive within the message timeout ({@link PeerStalledException}); a send that cannot
+ * make progress for the send timeout, because the peer does not read, fails with {@link
+ * PeerNotReadingException}. Both default to {@value #DEFAULT_MESSAGE_TIMEOUT_MILLIS} ms and can be
+ * set with the system properties {@value #MESSAGE_TIMEOUT_PROPERTY} and {@value
+ * #SEND_TIMEOUT_PROPERTY} (read when a connection is made) or per connection.
  */
 public final class Connection implements AutoCloseable {
   /** Rust's receive buffer holds 32 fds; more than any request legitimately carries. */
   static final int MAX_FDS = 32;
   /** CMSG_SPACE(32 * sizeof(int)) on 64-bit Linux: a 16-byte cmsghdr plus the fd array. */
   static final int ANCILLARY_BUFFER_SIZE = 16 + MAX_FDS * Integer.BYTES;
+  /** Time for the rest of a message once its first byte arrived. */
+  public static final long DEFAULT_MESSAGE_TIMEOUT_MILLIS = 10_000;
+  /** Time a send may make no progress because the peer does not read. */
+  public static final long DEFAULT_SEND_TIMEOUT_MILLIS = 10_000;
+  public static final String MESSAGE_TIMEOUT_PROPERTY = "vhostuser.messageTimeoutMillis";
+  public static final String SEND_TIMEOUT_PROPERTY = "vhostuser.sendTimeoutMillis";
+  /** A day: "for ever" in practice, and far from overflowing deadlines kept in nanoseconds. */
+  private static final long MAX_TIMEOUT_MILLIS = 86_400_000L;
 
   private final AFUNIXSocket socket;
   /** The fd under {@link #socket} when we own it: junixsocket never closes a cast fd. */
   private final OwnedFd ownedFd;
   private final MessageReader reader;
   private final OutputStream out;
+  /** The socket's descriptor number, for the socket options junixsocket does not set. */
+  private final int fd;
+  private volatile long messageTimeoutMillis;
+  private volatile long sendTimeoutMillis;
   private final ReentrantLock receiveLock = new ReentrantLock();
   private final ReentrantLock sendLock = new ReentrantLock();
   private final Object lifecycle = new Object();
@@ -54,8 +74,31 @@ public final class Connection implements AutoCloseable {
       throw new IOException("junixsocket gave an ancillary buffer of "
           + socket.getAncillaryReceiveBufferSize() + " bytes, need " + ANCILLARY_BUFFER_SIZE);
     }
-    this.reader = new MessageReader(socket);
+    this.fd = FileDescriptorCast.using(socket.getFileDescriptor()).as(Integer.class);
+    this.messageTimeoutMillis =
+        checkTimeout(Long.getLong(MESSAGE_TIMEOUT_PROPERTY, DEFAULT_MESSAGE_TIMEOUT_MILLIS), 1);
+    setSendTimeoutMillis(Long.getLong(SEND_TIMEOUT_PROPERTY, DEFAULT_SEND_TIMEOUT_MILLIS));
+    this.reader = new MessageReader(socket, fd, () -> messageTimeoutMillis);
     this.out = socket.getOutputStream();
+  }
+
+  private static long checkTimeout(long millis, long min) {
+    if (millis < min || millis > MAX_TIMEOUT_MILLIS) {
+      throw new IllegalArgumentException(
+          "timeout of " + millis + " ms is outside " + min + ".." + MAX_TIMEOUT_MILLIS);
+    }
+    return millis;
+  }
+
+  /** How long the rest of a started message may take to arrive (more than 0). */
+  public void setMessageTimeoutMillis(long millis) {
+    messageTimeoutMillis = checkTimeout(millis, 1);
+  }
+
+  /** How long a send may make no progress; 0 waits for ever (for test frontends). */
+  public void setSendTimeoutMillis(long millis) throws IOException {
+    Sockets.setSendTimeout(fd, checkTimeout(millis, 0) * 1_000);
+    sendTimeoutMillis = millis;
   }
 
   /** Takes over a connected socket; closes it if it cannot be set up. */
@@ -120,6 +163,7 @@ public final class Connection implements AutoCloseable {
    *
    * @throws ProtocolException if the header is malformed (its fds are closed)
    * @throws EOFException if the peer hung up in the middle of a message
+   * @throws PeerStalledException if the peer began a message and did not finish it in time
    */
   public Message receive() throws IOException {
     receiveLock.lock();
@@ -152,6 +196,8 @@ public final class Connection implements AutoCloseable {
   /**
    * Sends one message. Nothing is validated, so test frontends can send malformed ones. The fds
    * stay open and owned by the caller: the kernel passes duplicates.
+   *
+   * @throws PeerNotReadingException if the peer did not read for the send timeout
    */
   public void send(int code, int flags, byte[] payload, int... fds) throws IOException {
     byte[] header = Header.encode(code, flags, payload.length);
@@ -185,6 +231,10 @@ public final class Connection implements AutoCloseable {
       requireOpen();
       socket.setOutboundFileDescriptors(descriptors);
       out.write(wire);
+    } catch (SocketTimeoutException e) {
+      throw new PeerNotReadingException(String.format(
+          "the peer read nothing for %d ms while a %d-byte message was being sent",
+          sendTimeoutMillis, wire.length), e);
     } finally {
       // junixsocket drops them once sent; if the write failed first, they must not ride on the
       // next message.

@@ -78,6 +78,20 @@ class ProtocolFuzzTest {
 
   @FuzzTest(maxDuration = "10m")
   void messageSequences(FuzzedDataProvider data) throws Exception {
+    run(data, false);
+  }
+
+  /**
+   * The same, after the set-up QEMU does for a running guest (features, memory table, both rings
+   * enabled on the fuzzed RAM): every input starts where the interesting states are, instead of
+   * having to find a valid handshake first.
+   */
+  @FuzzTest(maxDuration = "10m")
+  void startedSessions(FuzzedDataProvider data) throws Exception {
+    run(data, true);
+  }
+
+  private static void run(FuzzedDataProvider data, boolean started) throws Exception {
     INPUTS.incrementAndGet();
     long fdsBefore = Leaks.openFds();
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -100,6 +114,9 @@ class ProtocolFuzzTest {
           }
         });
         try {
+          if (started) {
+            startRings(data, pool, ends.peer());
+          }
           speak(data, pool, ends.peer());
         } catch (IOException backendHungUp) {
           // the backend closed the connection (a protocol error): what it should do
@@ -141,6 +158,56 @@ class ProtocolFuzzTest {
         peer.read(waiting);
       }
     }
+  }
+
+  /** Ring q's three parts in the fuzzed RAM: desc table, avail ring, used ring, 4 KiB apart. */
+  private static final long RING_STRIDE = 0x4000;
+
+  /**
+   * QEMU's start-up, without acks: features, memory table (the RAM memfd at guest address 0),
+   * then per ring its size, base, addresses, kick, call and enable.
+   */
+  private static void startRings(FuzzedDataProvider data, FdPool pool, RawPeer peer)
+      throws IOException {
+    long features = VirtioFeatures.VERSION_1 | VirtioFeatures.VHOST_USER_PROTOCOL_FEATURES
+        | (data.consumeBoolean() ? VirtioFeatures.RING_EVENT_IDX : 0);
+    send(peer, FrontendRequest.GET_FEATURES, new byte[0]);
+    send(peer, FrontendRequest.SET_PROTOCOL_FEATURES, Payloads.encodeU64(ProtocolFeatures.MQ
+        | ProtocolFeatures.REPLY_ACK | ProtocolFeatures.CONFIG | ProtocolFeatures.RESET_DEVICE
+        | ProtocolFeatures.CONFIGURE_MEM_SLOTS));
+    send(peer, FrontendRequest.SET_OWNER, new byte[0]);
+    send(peer, FrontendRequest.SET_FEATURES, Payloads.encodeU64(features));
+    send(peer, FrontendRequest.SET_MEM_TABLE, new MemoryTable(List.of(
+        new MemoryRegionDescriptor(0, RAM_SIZE, USER_BASE, 0))).encode(), pool.ram.fd());
+    for (int q = 0; q < FuzzDevice.QUEUES; q++) {
+      long base = USER_BASE + q * RING_STRIDE;
+      send(peer, FrontendRequest.SET_VRING_NUM,
+          new VringState(q, 1 << data.consumeInt(0, 8)).encode());
+      send(peer, FrontendRequest.SET_VRING_BASE, new VringState(q, 0).encode());
+      send(peer, FrontendRequest.SET_VRING_ADDR,
+          new VringAddress(q, 0, base, base + 0x2000, base + 0x1000, 0).encode());
+      send(peer, FrontendRequest.SET_VRING_KICK, new VringFdRef(q, false).encode(),
+          pool.events[q].fd());
+      send(peer, FrontendRequest.SET_VRING_CALL, new VringFdRef(q, false).encode(),
+          pool.events[2].fd());
+      send(peer, FrontendRequest.SET_VRING_ENABLE, new VringState(q, 1).encode());
+      // The avail ring starts with fuzzed contents too (flags, index, first heads).
+      pool.write(base - USER_BASE + 0x1000, data.consumeBytes(data.consumeInt(0, 64)));
+    }
+    int waiting = peer.available();
+    if (waiting > 0) {
+      peer.read(waiting);
+    }
+  }
+
+  private static void send(RawPeer peer, FrontendRequest r, byte[] payload, int... fds)
+      throws IOException {
+    MESSAGES.incrementAndGet();
+    byte[] header = Header.encode(r.code(), Header.VERSION, payload.length);
+    byte[] wire = new byte[header.length + payload.length];
+    System.arraycopy(header, 0, wire, 0, header.length);
+    System.arraycopy(payload, 0, wire, header.length, payload.length);
+    peer.write(wire, fds);
   }
 
   private static void message(FuzzedDataProvider data, FdPool pool, RawPeer peer)
@@ -301,6 +368,10 @@ class ProtocolFuzzTest {
 
     void kick(FuzzedDataProvider data) throws IOException {
       events[data.consumeInt(0, 2)].signal();
+    }
+
+    void write(long at, byte[] b) {
+      MemorySegment.copy(b, 0, ramView, ValueLayout.JAVA_BYTE, at, b.length);
     }
 
     /** The guest rewrites part of its RAM (rings included) while the backend runs. */

@@ -165,7 +165,11 @@ final class VringWorker implements AutoCloseable {
           device.handleQueue(vring.index, vring.view);
         } catch (InvalidRingException | GuestMemoryException e) {
           throw e;
-        } catch (Exception e) {
+        } catch (Exception | AssertionError | LinkageError e) {
+          // A device bug, not a guest's doing. Errors too: FFM reports misuse as AssertionError,
+          // and a class that fails to load or initialise is a LinkageError; either would
+          // otherwise end this thread and every ring it serves. VirtualMachineErrors (out of
+          // memory, stack overflow, a memory fault) are not the device's to survive here.
           // Logged once and then every thousandth time: a guest must not flood the log.
           if (vring.deviceErrors++ % 1000 == 0) {
             LOG.warn("{}: queue {}: request handling failed ({} so far): {}", device.name(),

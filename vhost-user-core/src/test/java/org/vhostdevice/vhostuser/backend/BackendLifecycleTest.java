@@ -433,10 +433,26 @@ class BackendLifecycleTest {
 
   @Test
   void aDeviceThatThrowsMidRequestLosesNoBufferAndKeepsServing() throws Exception {
+    aDeviceThatFailsMidRequestLosesNoBufferAndKeepsServing(new IllegalStateException("bug"));
+  }
+
+  @Test
+  void aDeviceThatFailsAnAssertionMidRequestLosesNoBufferAndKeepsServing() throws Exception {
+    // FFM reports misuse (a heap segment passed to a downcall) as AssertionError, not Exception.
+    aDeviceThatFailsMidRequestLosesNoBufferAndKeepsServing(new AssertionError("bug"));
+  }
+
+  @Test
+  void aDeviceWithAClassThatFailsToLoadLosesNoBufferAndKeepsServing() throws Exception {
+    aDeviceThatFailsMidRequestLosesNoBufferAndKeepsServing(new NoClassDefFoundError("Gone"));
+  }
+
+  private void aDeviceThatFailsMidRequestLosesNoBufferAndKeepsServing(Throwable bug)
+      throws Exception {
     f.negotiate(FEATURES);
     DriverQueue d = f.startQueue(0, 64, RING0, kick, call);
     Thread.sleep(100);
-    device.failNext = true;
+    device.failNext = bug;
     int first = publishOne(d, 0);
     kick.signal();
     UsedElement e = awaitUsed(d);

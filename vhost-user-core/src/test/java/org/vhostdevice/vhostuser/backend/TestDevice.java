@@ -22,8 +22,8 @@ class TestDevice implements VirtioDevice {
   final AtomicInteger stopped = new AtomicInteger();
   final byte[] config = {1, 2, 3, 4, 5, 6, 7, 8};
   volatile Semaphore gate;
-  /** When set, the next request popped makes handleQueue throw (a device bug). */
-  volatile boolean failNext;
+  /** When set, the next request popped makes handleQueue throw it (a device bug). */
+  volatile Throwable failNext;
   /** When set, the next handleQueue takes nothing and asks to be called again this much later. */
   volatile long deferNanos = -1;
   volatile CountDownLatch inside = new CountDownLatch(1);
@@ -101,9 +101,13 @@ class TestDevice implements VirtioDevice {
         inside.countDown();
         g.acquire();
       }
-      if (failNext) {
-        failNext = false;
-        throw new IllegalStateException("device bug");
+      Throwable bug = failNext;
+      if (bug != null) {
+        failNext = null;
+        if (bug instanceof Error err) {
+          throw err;
+        }
+        throw (Exception) bug;
       }
       handled.incrementAndGet();
       vq.addUsed(chain, (int) chain.writableBytes());

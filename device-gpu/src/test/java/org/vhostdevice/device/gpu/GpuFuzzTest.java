@@ -5,13 +5,84 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vhostdevice.device.gpu.VirtioGpu.*;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.vhostdevice.device.gpu.GpuHarness.Cmd;
 import org.vhostdevice.device.gpu.GpuHarness.Reply;
+import org.vhostdevice.vhostuser.testing.FuzzRig;
 
-/** Random, mostly invalid requests: each is answered with a status and the device keeps going. */
+/**
+ * Random, mostly invalid requests: each is answered with a status and the device keeps going.
+ *
+ * <p>{@link #requests} is fuzz target (c) of docs/reliability.md: coverage-guided (Jazzer), it
+ * feeds arbitrary chains into the control and cursor queues of a 2D device with a recording
+ * display. Oracles ({@link FuzzRig} plus): every request is answered in the pass that took it,
+ * with nothing or a response of at least a control header whose type is a defined response;
+ * afterwards GET_DISPLAY_INFO still works. Normal runs replay {@code
+ * GpuFuzzTestInputs/requests/}; {@code JAZZER_FUZZ=1} fuzzes.
+ */
 class GpuFuzzTest {
+  private static final AtomicLong INPUTS = new AtomicLong();
+  private static final AtomicLong REQUESTS = new AtomicLong();
+
+  @AfterAll
+  static void report() {
+    System.out.printf("GpuFuzzTest: %d inputs, %d requests%n", INPUTS.get(), REQUESTS.get());
+  }
+
+  @FuzzTest(maxDuration = "10m")
+  void requests(byte[] input) throws Exception {
+    INPUTS.incrementAndGet();
+    GpuDevice device = new GpuDevice(
+        GpuConfig.of(GpuMode.TWO_D, null, true, false, true, true, 1_000_000_000L), null);
+    device.useDisplayForTest(new RecordingDisplay());
+    try (FuzzRig rig = new FuzzRig(device, HDR_SIZE, HDR_SIZE, 2, 64, 0, 1)) {
+      try {
+        for (FuzzRig.Request r : FuzzRig.parse(input)) {
+          int queue = r.queue(2);
+          if (rig.add(queue, r.readable(), r.writable(), r.splitReadable(), r.splitWritable())
+              == null) {
+            break;
+          }
+          REQUESTS.incrementAndGet();
+          if (r.kick()) {
+            rig.kick(queue);
+          }
+        }
+        rig.kick(CONTROL_QUEUE);
+        rig.kick(CURSOR_QUEUE);
+        for (FuzzRig.Done d : rig.collect()) {
+          if (d.len() > 0) {
+            assertTrue(d.len() >= HDR_SIZE, "a response starts with a whole header");
+            int type = ByteBuffer.wrap(rig.reply(d)).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+            assertTrue(type >= RESP_OK_NODATA && type <= RESP_OK_EDID
+                || type >= RESP_ERR_UNSPEC && type <= RESP_ERR_INVALID_PARAMETER,
+                "response type 0x" + Integer.toHexString(type));
+          }
+        }
+        assertEquals(0, rig.inFlight(CONTROL_QUEUE), "every control request is answered");
+        assertEquals(0, rig.inFlight(CURSOR_QUEUE), "every cursor request is answered");
+        rig.rewind(CONTROL_QUEUE);
+        rig.add(CONTROL_QUEUE, new Cmd(CMD_GET_DISPLAY_INFO).bytes(), DISPLAY_INFO_SIZE, false,
+            false);
+        rig.kick(CONTROL_QUEUE);
+        var info = rig.collect();
+        assertEquals(1, info.size());
+        assertEquals(DISPLAY_INFO_SIZE, info.getFirst().len());
+        assertEquals(RESP_OK_DISPLAY_INFO, ByteBuffer.wrap(rig.reply(info.getFirst()))
+            .order(ByteOrder.LITTLE_ENDIAN).getInt(0));
+        rig.checkNoStrayWrites();
+      } finally {
+        device.queueStopped(CONTROL_QUEUE);
+        device.queueStopped(CURSOR_QUEUE);
+      }
+    }
+  }
   private static final int[] TYPES = {CMD_GET_DISPLAY_INFO, CMD_RESOURCE_CREATE_2D,
       CMD_RESOURCE_UNREF, CMD_SET_SCANOUT, CMD_RESOURCE_FLUSH, CMD_TRANSFER_TO_HOST_2D,
       CMD_RESOURCE_ATTACH_BACKING, CMD_RESOURCE_DETACH_BACKING, CMD_GET_CAPSET_INFO,

@@ -15,8 +15,9 @@ import org.vhostdevice.vhostuser.device.VirtioDevice;
  * the device fills from the entropy source, within this guest's rate limit.
  *
  * <p>Differences from the Rust daemon, on purpose: a chain that is not exactly one writable
- * descriptor is returned with length 0 and the queue goes on (Rust's worker thread dies); a
- * source read error returns the request with length 0 (Rust's worker dies); a spent budget
+ * descriptor is returned with length 0 and the queue goes on (Rust's worker thread dies); when
+ * the source has nothing (a read error, a FIFO without writer or data) the request stays in the
+ * ring and is retried with a back-off of at most 1 s (Rust's worker dies on an error); a spent budget
  * leaves requests in the ring and asks the core for a callback at the next window instead of
  * sleeping in the worker, so a throttled daemon still stops, resets and exits at once.
  */
@@ -25,11 +26,15 @@ public final class RngDevice implements VirtioDevice {
   static final int VIRTIO_ID_RNG = 4;
   static final int QUEUE_SIZE = 1024;
 
+  /** Back-off while the source has nothing: from 10 ms, doubling, up to 1 s (never a spin). */
+  static final long MIN_RETRY_NANOS = 10_000_000L;
+  static final long MAX_RETRY_NANOS = 1_000_000_000L;
+
   private final EntropySource source;
   private final RateLimit limit;
   private final LongSupplier clock;
   private long rejected;
-  private long readErrors;
+  private long retryNanos = MIN_RETRY_NANOS;
 
   /**
    * @param budget bytes this guest may take per {@code periodNanos}
@@ -88,14 +93,31 @@ public final class RngDevice implements VirtioDevice {
         return;
       }
       int want = (int) Math.min(chain.writableBytes(), allowed);
-      int got = 0;
+      int got;
+      IOException failure = null;
       try {
         got = source.fill(chain.writer(), want);
       } catch (IOException e) {
-        if (readErrors++ % 1000 == 0) {
-          LOG.error("rng: reading {} failed ({} so far): {}", source.path(), readErrors,
-              e.getMessage());
+        got = EntropySource.NOTHING_NOW;
+        failure = e;
+      }
+      if (got == EntropySource.NOTHING_NOW) {
+        // Leave the request in the ring and come back later: the source may deliver again (a
+        // new FIFO writer, a device that recovers). Answering 0 bytes would stall the Linux
+        // driver, which does not queue a new buffer after an empty answer.
+        vq.undoPop();
+        source.noteDry(failure);
+        vq.retryAfter(retryNanos);
+        retryNanos = Math.min(retryNanos * 2, MAX_RETRY_NANOS);
+        return;
+      }
+      retryNanos = MIN_RETRY_NANOS;
+      if (got == 0) {
+        if (want > 0) {
+          source.noteExhausted();
         }
+      } else {
+        source.noteDelivering();
       }
       limit.consume(got);
       vq.addUsed(chain, got);

@@ -3,8 +3,10 @@ package org.vhostdevice.device.scsi;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vhostdevice.sys.NativeException;
 
 /**
  * A direct-access block device (SBC) of 512-byte blocks on a {@link BlockBackend}. Stateless
@@ -14,6 +16,8 @@ final class BlockLun implements LogicalUnit {
   private static final Logger LOG = LoggerFactory.getLogger(BlockLun.class);
   static final int BLOCK_SIZE = 512;
   private static final int BLOCK_SHIFT = 9;
+  static final int ENOSPC = 28;
+  static final int EDQUOT = 122;
 
   private static final int DPOFUA = 0x10;
   private static final int WP = 0x80;
@@ -34,6 +38,7 @@ final class BlockLun implements LogicalUnit {
   private final boolean writeProtected;
   private final boolean solidState;
   private final long blocks;
+  private final AtomicLong writeFailures = new AtomicLong();
 
   BlockLun(BlockBackend image, boolean writeProtected, boolean solidState) {
     this.image = image;
@@ -208,8 +213,8 @@ final class BlockLun implements LogicalUnit {
         image.sync();
       }
     } catch (IOException e) {
-      LOG.error("{}: write of {} blocks at {} failed: {}", image, count, lba, e.toString());
-      return Sense.TARGET_FAILURE;
+      logWriteFailure("write", count, lba, e);
+      return writeFailure(e);
     }
     return null;
   }
@@ -238,10 +243,33 @@ final class BlockLun implements LogicalUnit {
       }
       fill(c, pos, bytes);
     } catch (IOException e) {
-      LOG.error("{}: WRITE SAME of {} blocks at {} failed: {}", image, count, lba, e.toString());
-      return Sense.TARGET_FAILURE;
+      logWriteFailure("WRITE SAME", count, lba, e);
+      return writeFailure(e);
     }
     return null;
+  }
+
+  /**
+   * Logs the first failed write and then every 1000th: a guest that keeps writing to a full disk
+   * must not flood the log.
+   */
+  private void logWriteFailure(String what, long count, long lba, IOException e) {
+    long n = writeFailures.incrementAndGet();
+    if (n % 1000 == 1) {
+      LOG.error("{}: {} of {} blocks at {} failed ({} failed writes so far): {}", image, what,
+          count, lba, n, e.toString());
+    }
+  }
+
+  /**
+   * The sense for a failed write: a full file system (or quota) gets SPACE ALLOCATION FAILED, as
+   * from QEMU's scsi-disk, so the guest sees ENOSPC; anything else stays a target failure.
+   */
+  static Sense writeFailure(IOException e) {
+    if (e instanceof NativeException n && (n.errno() == ENOSPC || n.errno() == EDQUOT)) {
+      return Sense.SPACE_ALLOCATION_FAILED;
+    }
+    return Sense.TARGET_FAILURE;
   }
 
   /** Writes the scratch block over {@code bytes} bytes at {@code pos}. */

@@ -20,7 +20,9 @@ import org.vhostdevice.sys.NativeException;
 
 /**
  * The native boundary for hole punching: {@code open(2)} a second descriptor on an image and
- * {@code fallocate(2)} with PUNCH_HOLE|KEEP_SIZE on it (FileChannel has no way to deallocate).
+ * {@code fallocate(2)} with PUNCH_HOLE|KEEP_SIZE on it (FileChannel has no way to deallocate),
+ * plus {@code pwrite(2)} on it to learn the errno of a write that FileChannel failed (its
+ * IOException carries only a localised message, and ENOSPC needs its own sense code).
  * The core's {@code org.vhostdevice.sys.Native} is package-private, so the two calls are linked
  * here in the same style; failures are {@link NativeException}s naming the call.
  */
@@ -37,6 +39,8 @@ final class Fallocate {
       CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
   private static final MethodHandle OPEN =
       call("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle PWRITE =
+      call("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
   private static final MethodHandle FALLOCATE =
       call("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
   private static final ThreadLocal<MemorySegment> CAPTURE_AREA =
@@ -95,6 +99,31 @@ final class Fallocate {
         return false;
       }
       throw new NativeException("fallocate", errno);
+    }
+  }
+
+  /**
+   * One {@code pwrite(2)} of {@code src} (native memory) at {@code offset}; returns the bytes
+   * written.
+   *
+   * @throws NativeException naming pwrite and its errno
+   */
+  static long pwrite(int fd, MemorySegment src, long offset) throws NativeException {
+    MemorySegment capture = CAPTURE_AREA.get();
+    while (true) {
+      long n;
+      try {
+        n = (long) PWRITE.invokeExact(capture, fd, src, src.byteSize(), offset);
+      } catch (Throwable t) {
+        throw new AssertionError("pwrite downcall failed unexpectedly", t);
+      }
+      if (n >= 0) {
+        return n;
+      }
+      int errno = (int) ERRNO.get(capture, 0L);
+      if (errno != Errno.EINTR) {
+        throw new NativeException("pwrite", errno);
+      }
     }
   }
 }

@@ -3,11 +3,13 @@ package org.vhostdevice.device.scsi;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.vhostdevice.sys.Fds;
+import org.vhostdevice.sys.NativeException;
 
 /**
  * A raw image file. Reads and writes are positional {@link FileChannel} calls on buffers that
@@ -94,7 +96,33 @@ final class FileBackend implements BlockBackend {
   public void writeFully(long position, ByteBuffer src) throws IOException {
     long pos = position;
     while (src.hasRemaining()) {
-      pos += channel.write(src, pos);
+      try {
+        pos += channel.write(src, pos);
+      } catch (IOException e) {
+        pos += rewriteForErrno(src, pos, e);
+      }
+    }
+  }
+
+  /**
+   * Repeats a write that FileChannel failed with pwrite(2) on the second descriptor, because
+   * FileChannel's exception has no errno and a full disk (ENOSPC) must be told apart from other
+   * failures. Only runs on the error path. Returns what the repeat wrote if it succeeded.
+   *
+   * @throws NativeException with the errno when the repeat fails too; {@code first} otherwise
+   *     when there is no descriptor or buffer to repeat with
+   */
+  private long rewriteForErrno(ByteBuffer src, long pos, IOException first) throws IOException {
+    if (punchFd < 0 || !src.isDirect()) {
+      throw first;
+    }
+    try {
+      long n = Fallocate.pwrite(punchFd, MemorySegment.ofBuffer(src), pos);
+      src.position(src.position() + (int) n);
+      return n;
+    } catch (NativeException e) {
+      e.addSuppressed(first);
+      throw e;
     }
   }
 

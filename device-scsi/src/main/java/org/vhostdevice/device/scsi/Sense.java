@@ -29,6 +29,11 @@ final class Sense {
   static final Sense TARGET_FAILURE = new Sense(HARDWARE_ERROR, 0x44, 0);
   static final Sense MEDIUM_NOT_PRESENT = new Sense(NOT_READY, 0x3A, 0);
   static final Sense WRITE_PROTECTED = new Sense(DATA_PROTECT, 0x27, 0);
+  /**
+   * SPACE ALLOCATION FAILED WRITE PROTECT (27h/07h): the image's file system is full. QEMU's
+   * scsi-disk reports ENOSPC with this code, and Linux turns it into ENOSPC for the writer.
+   */
+  static final Sense SPACE_ALLOCATION_FAILED = new Sense(DATA_PROTECT, 0x27, 0x07);
 
   static final int FIXED_SIZE = 18;
   private static final int RESPONSE_CODE_FIXED_CURRENT = 0x70;

@@ -9,6 +9,8 @@
 # plus `java -version` on the bundled runtime as the floor. The load average is printed: wall
 # times on a busy machine say little; CPU ms less so.
 # Usage: tools/measure-startup-dist.sh [RUNS]   (after ./mvnw -DskipTests package)
+#        tools/measure-startup-dist.sh RUNS LAUNCHER...   (only these rng launchers, interleaved
+#        round by round: for comparing variants of one step under the same machine load)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-9}
@@ -41,6 +43,16 @@ measure() { # name cmd...
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+if [ $# -gt 1 ]; then
+  shift
+  printf '| %-52s | %6s | %6s | %6s |\n' "launcher" "med ms" "min ms" "CPU ms"
+  for round in 1 2 3; do
+    for l in "$@"; do
+      measure "round $round: $l" "$l"
+    done
+  done
+  exit 0
+fi
 floor=()
 for _ in $(seq 1 "$runs"); do
   s=$(date +%s%N)
@@ -57,3 +69,8 @@ export VHOST_DEVICE_CDS_DIR="$work/cds"
 measure "build launcher, dynamic AppCDS (warm)" "$dev"
 unset VHOST_DEVICE_CDS_DIR
 measure "package launcher: jlink runtime + AOT cache" "$pkg"
+# Classes the package launcher still generates at run time, which no AOT cache can hold:
+# annotation proxies and method-handle lambda forms (0 since the CLI model, docs/performance.md).
+generated=$(VHOST_DEVICE_JAVA_OPTS=-Xlog:class+load=info "$pkg" --print-capabilities 2>/dev/null |
+  grep -c -e '__dynamic_proxy__' -e '__JVM_LookupDefineClass__' || true)
+echo "classes generated at run time by the package launcher (--print-capabilities): $generated"

@@ -94,6 +94,21 @@ class DebPackageIT {
   }
 
   @Test
+  void noDaemonReadsAnnotationsToStart() throws Exception {
+    // Each annotation type read at run time costs a JDK proxy class that no AOT cache holds:
+    // the command comes from the model written at build time (CliModel), not from picocli's
+    // annotations. A daemon that lost its model shows here, not only as a slower start.
+    for (String d : daemons()) {
+      Run r = run(Map.of("VHOST_DEVICE_JAVA_OPTS", "-Xlog:class+load=info"),
+          root.resolve("usr/bin/" + d).toString(), "--print-capabilities");
+      assertEquals(0, r.status, d + ": " + r.output);
+      List<String> proxies = r.output.lines().filter(l -> l.contains("__dynamic_proxy__"))
+          .toList();
+      assertTrue(proxies.isEmpty(), d + " generated proxy classes: " + proxies);
+    }
+  }
+
+  @Test
   void theUnpackedRngDaemonServesAFrontend() throws Exception {
     Path sock = scratch.resolve("rng.sock");
     Process p = new ProcessBuilder(root.resolve("usr/bin/vhost-device-rng").toString(),

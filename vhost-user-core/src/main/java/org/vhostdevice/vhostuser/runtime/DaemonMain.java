@@ -2,6 +2,7 @@
 package org.vhostdevice.vhostuser.runtime;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -22,7 +23,12 @@ public final class DaemonMain {
    * device and calls {@link #serve}) and runs it. Returns the process exit status.
    */
   public static int run(Object command, String[] args) {
-    CommandLine cl = new CommandLine(command);
+    // The model written at build time, or (without one) picocli reading the annotations.
+    CommandLine cl = CliModel.commandLine(command);
+    if (cl == null) {
+      cl = new CommandLine(command);
+    }
+    cl.registerConverter(Path.class, new PathConverter());
     cl.setExecutionExceptionHandler(
         (e, line, parseResult) -> {
           if (e instanceof UsageException) {

@@ -5,7 +5,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
@@ -17,8 +16,11 @@ import org.slf4j.Logger;
  * ServiceLoader. Configuring in code rather than with logback.xml skips logback's XML machinery,
  * a large part of a daemon's start-up (docs/performance.md). A user's own file still wins:
  * {@code -Dlogback.configurationFile=...} hands configuration back to logback's usual chain.
+ *
+ * <p>No {@code @ConfiguratorRank}: logback reads that annotation at start-up, and reading an
+ * annotation makes the JDK generate a proxy class that no AOT cache holds (docs/performance.md).
+ * The rank only orders configurators found as services, and a daemon's jar has this one only.
  */
-@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogConfigurator extends ContextAwareBase implements Configurator {
   static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %msg%n";
 

@@ -181,6 +181,16 @@ public final class VsockDevice implements VirtioDevice {
     transportResetPending = true;
   }
 
+  /**
+   * The frontend connection ended (QEMU quit or was killed, with no RESET_DEVICE first): the
+   * guest's connections end with it, so host programs see EOF or a reset at once instead of
+   * hanging until the next frontend connects. Runs after the session's workers stopped.
+   */
+  @Override
+  public void close() {
+    dropAllConnections("the frontend disconnected");
+  }
+
   void dropAllConnections(String why) {
     engine.dropAll(why);
   }

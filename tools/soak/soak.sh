@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0 OR BSD-3-Clause
 #
-# Soak test (on demand, not in CI): a real guest does rng and scsi I/O without pause for
+# Soak test (on demand, not in CI): a real guest does rng, scsi and vsock I/O without pause for
 # MINUTES (default 30) while a second frontend connects to and disconnects from another socket
 # of the rng daemon once a second. Every 30 s the daemons' RSS, RssAnon, descriptor and thread
 # counts and JVM young/old generation (jcmd) are sampled into samples.csv; summary.md gets
 # first/last/min/max per daemon, the guest's progress and the reconnect count, and says FAIL when
 # a daemon died, QEMU ended early, the guest stopped making progress or reported bad data, a
-# reconnect failed, or an fd/thread count grew in the second half of the run (memory is
+# reconnect failed, or an fd/thread count's floor rose in the second half of the run (memory is
 # reported, not judged).
 #
 #   tools/soak/soak.sh [MINUTES]
 #
 # Needs the daemons built (./mvnw package), QEMU and the guest tools (tools/guest/build-guest.sh).
 # Environment: SOAK_OUT (result directory, default target/soak-<date> under the project root),
-# RNG_BIN / SCSI_BIN (launchers; default device-*/target/bin/...), SOAK_INTERVAL (seconds, 30).
+# RNG_BIN / SCSI_BIN / VSOCK_BIN (launchers; default device-*/target/bin/...), SOAK_INTERVAL
+# (seconds, 30). The host end of the vsock traffic is socat (Debian package socat).
 set -euo pipefail
 
 minutes=${1:-30}
 root=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
 rng_bin=${RNG_BIN:-$root/device-rng/target/bin/vhost-device-rng}
 scsi_bin=${SCSI_BIN:-$root/device-scsi/target/bin/vhost-device-scsi}
+vsock_bin=${VSOCK_BIN:-$root/device-vsock/target/bin/vhost-device-vsock}
 interval=${SOAK_INTERVAL:-30}
 out=${SOAK_OUT:-$root/target/soak-$(date -u +%Y%m%dT%H%M%SZ)}
-for b in "$rng_bin" "$scsi_bin"; do
+command -v socat >/dev/null || { echo "soak: socat is missing (apt-get install socat)" >&2; exit 2; }
+for b in "$rng_bin" "$scsi_bin" "$vsock_bin"; do
   [ -x "$b" ] || { echo "soak: $b is missing: build it first (./mvnw package)" >&2; exit 2; }
 done
 mkdir -p "$out"
@@ -54,14 +57,18 @@ for s in rng.sock0 rng.sock1 scsi.sock; do
 done
 # The launchers exec java, so these are the JVMs' pids.
 
-# --- vsock hook -------------------------------------------------------------------------------
-# When device-vsock lands: start vhost-device-vsock here (guest CID 3, uds path in $work), add
-# "-device vhost-user-vsock-pci,chardev=vs0" + its -chardev below, a guest loop that streams
-# to the host (e.g. socat/nc over AF_VSOCK) and a host-side listener, and add its pid to the
-# sampling loop. Until then this soak covers rng and scsi only.
-# ----------------------------------------------------------------------------------------------
+# vsock: guest CID 3; guest->host connections to port 6001 reach $work/vm.vsock_6001, where socat
+# echoes every byte back (the guest checks each connection's checksum).
+"$vsock_bin" --guest-cid 3 --socket "$work/vsock.sock" --uds-path "$work/vm.vsock" \
+  >"$out/vsock.log" 2>&1 &
+pids+=($!); vsock_pid=$!
+socat "UNIX-LISTEN:$work/vm.vsock_6001,fork" EXEC:cat 2>"$out/socat.log" &
+pids+=($!)
+for _ in $(seq 600); do [ -S "$work/vsock.sock" ] && break; sleep 0.1; done
+[ -S "$work/vsock.sock" ] || { echo "soak: no socket vsock.sock" >&2; exit 1; }
 
-# The guest: rng reads and scsi direct-I/O write + read-back rounds, forever.
+# The guest: rng reads, scsi direct-I/O write + read-back and 4 echoed vsock connections of
+# 64 KiB each per round, forever.
 mkdir -p "$work/extra"
 cat > "$work/extra/test.sh" <<'GUEST'
 #!/bin/sh
@@ -82,6 +89,8 @@ while true; do
   dd if=/tmp/pat of=/dev/$disk bs=64k seek=$off oflag=direct 2>/dev/null
   got=$(dd if=/dev/$disk bs=64k skip=$off count=16 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
   [ "$got" = "$want" ] || { echo "SOAK-SCSI-MISMATCH round $i"; exit 1; }
+  v=$(vt multi 2 6001 4 65536 2>&1 | tail -n 1)
+  case "$v" in *"conns=4 bad=0"*) ;; *) echo "SOAK-VSOCK-BAD round $i: $v"; exit 1 ;; esac
   i=$((i + 1))
   echo "SOAK-ROUND $i"
 done
@@ -102,6 +111,7 @@ qemu-system-x86_64 -M q35 -accel "$accel" -m 256 -smp 1 -nographic -no-reboot -n
   -chardev "socket,id=rng0,path=$work/rng.sock0" -device vhost-user-rng-pci,chardev=rng0 \
   -chardev "socket,id=scsi0,path=$work/scsi.sock" \
   -device vhost-user-scsi-pci,chardev=scsi0,num_queues=1 \
+  -chardev "socket,id=vs0,path=$work/vsock.sock" -device vhost-user-vsock-pci,chardev=vs0 \
   </dev/null >"$out/console.txt" 2>&1 &
 pids+=($!); qemu_pid=$!
 
@@ -138,7 +148,7 @@ sample() { # daemon pid -> "rss_kb,rss_anon_kb,fds,threads,young_kb,old_kb"
 }
 rounds() { grep -c '^SOAK-ROUND' "$out/console.txt" 2>/dev/null || true; }
 
-echo "elapsed_s,rng_rss_kb,rng_rss_anon_kb,rng_fds,rng_threads,rng_young_kb,rng_old_kb,scsi_rss_kb,scsi_rss_anon_kb,scsi_fds,scsi_threads,scsi_young_kb,scsi_old_kb,guest_rounds,reconnects,reconnect_failures" \
+echo "elapsed_s,rng_rss_kb,rng_rss_anon_kb,rng_fds,rng_threads,rng_young_kb,rng_old_kb,scsi_rss_kb,scsi_rss_anon_kb,scsi_fds,scsi_threads,scsi_young_kb,scsi_old_kb,vsock_rss_kb,vsock_rss_anon_kb,vsock_fds,vsock_threads,vsock_young_kb,vsock_old_kb,guest_rounds,reconnects,reconnect_failures" \
   > "$out/samples.csv"
 early=0
 start=$(date +%s)
@@ -148,7 +158,7 @@ while true; do
   st=$(cat "$work/reconnect.status" 2>/dev/null || echo "cycles=0 failures=0")
   cyc=${st#cycles=}; cyc=${cyc%% *}
   fail=${st##*failures=}
-  echo "$((now - start)),$(sample "$rng_pid"),$(sample "$scsi_pid"),$(rounds),$cyc,$fail" \
+  echo "$((now - start)),$(sample "$rng_pid"),$(sample "$scsi_pid"),$(sample "$vsock_pid"),$(rounds),$cyc,$fail" \
     >> "$out/samples.csv"
   [ "$now" -ge "$end" ] && break
   kill -0 "$qemu_pid" 2>/dev/null || { echo "soak: QEMU ended early" >&2; early=1; break; }
@@ -167,7 +177,7 @@ def col(name):
 lines.append(f"# Soak: {minutes} min, {len(rows)} samples\n")
 lines.append("| daemon | metric | first | last | min | max | 2nd half growth |")
 lines.append("| --- | --- | --- | --- | --- | --- | --- |")
-for d in ("rng", "scsi"):
+for d in ("rng", "scsi", "vsock"):
     for m, unit in (("rss_kb", "RSS KiB (with guest RAM)"), ("rss_anon_kb", "RssAnon KiB"),
                     ("fds", "fds"), ("threads", "threads"), ("young_kb", "heap young KiB"),
                     ("old_kb", "heap old KiB")):
@@ -183,17 +193,21 @@ for d in ("rng", "scsi"):
         half = v[len(v) // 2:]
         growth = half[-1] - half[0]
         lines.append(f"| {d} | {unit} | {v[0]} | {v[-1]} | {min(v)} | {max(v)} | {growth:+d} |")
-        if m in ("fds", "threads") and growth > 0:
+        # Counts move with the connections open at the moment of a sample (the reconnect loop,
+        # vsock rounds): a leak is a floor that rises, so compare the lowest of the last three
+        # samples with the highest of the first three of the second half.
+        if m in ("fds", "threads") and len(half) >= 6 and min(half[-3:]) > max(half[:3]):
             verdict = "FAIL"
 rounds = [int(x) for x in col("guest_rounds")]
 if early:
     verdict = "FAIL"; lines.append("- QEMU ended before the end of the run (see console.txt)")
 lines.append("")
-lines.append(f"- guest rounds (4 KiB from /dev/hwrng + 1 MiB direct write and read-back): {rounds[-1]}")
+lines.append(f"- guest rounds (4 KiB from /dev/hwrng, 1 MiB direct write and read-back, 4 echoed"
+             f" vsock connections of 64 KiB): {rounds[-1]}")
 lines.append(f"- reconnect cycles on rng.sock1: {rows[-1]['reconnects']}, failed: {rows[-1]['reconnect_failures']}")
 if len(rounds) > 2 and rounds[-1] == rounds[len(rounds) // 2]:
     verdict = "FAIL"; lines.append("- the guest made no progress in the second half")
-for bad in ("SOAK-RNG-SHORT", "SOAK-SCSI-MISMATCH", "VHD-RESULT: FAIL"):
+for bad in ("SOAK-RNG-SHORT", "SOAK-SCSI-MISMATCH", "SOAK-VSOCK-BAD", "VHD-RESULT: FAIL"):
     if bad in console:
         verdict = "FAIL"; lines.append(f"- guest reported {bad}")
 if rows[-1]["reconnect_failures"] not in ("0", ""):

@@ -62,7 +62,7 @@ final class SensorProtocol {
     return values.length;
   }
 
-  /** Parameters of each message, or -1 if the message is not implemented. */
+  /** Parameters of each message, or -1 for a message this daemon does not offer (answered NOT_SUPPORTED, as SCMI specifies). */
   static int parameterCount(int messageId) {
     return switch (messageId) {
       case VERSION, ATTRIBUTES -> 0;

@@ -132,7 +132,15 @@ class HostileFrontendTest {
           q.driver().publish(0);
           q.kick();
           var used = q.awaitUsed(10_000);
-          assertNotNull(used, "queue " + q.index() + " was not served");
+          if (used == null) {
+            // Seen twice in CI, not reproduced since: tell a lost kick from a stuck ring.
+            q.kick();
+            boolean afterSecondKick = q.awaitUsed(5_000) != null;
+            fail("queue " + q.index() + " was not served"
+                + (afterSecondKick ? "; a second kick served it (the first kick was lost)"
+                    : "; not even after a second kick (the ring is stuck)")
+                + "\n" + Leaks.threadDump("vhost-fuzz"));
+          }
           assertEquals(48, used.len());
         }
         f.stop(q0, q1);

@@ -63,6 +63,20 @@ final class Leaks {
     assertEquals(0, threadsNamed(prefix), "worker threads left behind: " + prefix);
   }
 
+  /** The stacks of the threads named {@code prefix}..., for a failure message. */
+  static String threadDump(String prefix) {
+    StringBuilder b = new StringBuilder();
+    Thread.getAllStackTraces().forEach((t, stack) -> {
+      if (t.getName().startsWith(prefix)) {
+        b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+        for (StackTraceElement e : stack) {
+          b.append("    at ").append(e).append('\n');
+        }
+      }
+    });
+    return b.toString();
+  }
+
   static long memfdMappings() {
     try {
       return Files.readAllLines(Path.of("/proc/self/maps")).stream()
